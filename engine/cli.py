@@ -1,0 +1,54 @@
+"""The `ladya` command: UCI engine by default, plus tools.
+
+    ladya                  UCI engine on stdin/stdout
+    ladya perft DEPTH [FEN]  per-move split and total leaf count
+"""
+import argparse
+import sys
+import time
+
+
+def _perft(args) -> int:
+    from engine.position import Position, STARTING_FEN
+    fen = " ".join(args.fen) if args.fen else STARTING_FEN
+    try:
+        pos = Position(fen, True if args.chess960 else None)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.depth < 1:
+        print("error: depth must be at least 1", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    split = pos.perft_divide(args.depth)
+    elapsed = time.perf_counter() - start
+    for move, count in split.items():
+        print(f"{move}: {count}")
+    total = sum(split.values())
+    print()
+    print(f"Nodes searched: {total}")
+    if args.verbose:
+        print(f"Time (ms): {elapsed * 1000:.0f}  Nodes/second: {int(total / max(elapsed, 1e-9))}")
+    return 0
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        from engine import uci
+        return uci.main()
+    parser = argparse.ArgumentParser(prog="ladya", description="Ladya chess engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("perft", help="count the leaves of the legal move tree")
+    p.add_argument("depth", type=int)
+    p.add_argument("fen", nargs="*", help="FEN (default: the start position)")
+    p.add_argument("--chess960", action="store_true", help="Chess960 castling notation")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print time and speed")
+    args = parser.parse_args(argv)
+    if args.command == "perft":
+        return _perft(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
