@@ -1,0 +1,37 @@
+"""What a `go` command asks of the search, and what the search reports.
+
+The UCI front end builds a `Limits` from the `go` tokens (engine/uci.py);
+`search.search.Searcher.search(pos, limits, on_info)` consumes it and
+returns a `SearchResult`.  Times are in milliseconds.
+"""
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+
+@dataclass
+class Limits:
+    wtime: Optional[int] = None      #: White's remaining clock time
+    btime: Optional[int] = None      #: Black's remaining clock time
+    winc: int = 0                    #: White's increment per move
+    binc: int = 0                    #: Black's increment per move
+    movestogo: Optional[int] = None  #: moves to the next time control (None: sudden death)
+    movetime: Optional[int] = None   #: search exactly this long
+    depth: Optional[int] = None      #: iterative-deepening depth limit
+    nodes: Optional[int] = None      #: node limit
+    mate: Optional[int] = None       #: look for a mate in this many moves
+    infinite: bool = False           #: search until `stop`
+    ponder: bool = False             #: pondering: no time limit until `ponderhit`
+    searchmoves: List[str] = field(default_factory=list)  #: restrict the root moves (UCI)
+    perft: Optional[int] = None      #: `go perft N` (handled by the front end, not the search)
+
+
+@dataclass
+class SearchResult:
+    bestmove: str                    #: UCI move, "0000" when there is no legal move
+    ponder: Optional[str] = None     #: expected reply, if the PV has one
+    depth: int = 0                   #: last completed depth
+    nodes: int = 0
+    time_ms: int = 0
+    score_cp: Optional[int] = None   #: from the side to move's view ...
+    score_mate: Optional[int] = None  #: ... or mate in N moves (negative: getting mated)
+    pv: List[str] = field(default_factory=list)
