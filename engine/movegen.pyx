@@ -273,6 +273,8 @@ cdef bint is_legal_move(const Board* b, Move m) noexcept nogil:
     cdef Move tmp[4]
     if frm == to or pc == 0 or (pc >> 3) != us:
         return False
+    if kind != MT_PROMOTION and (m & 0x3000):
+        return False            # promotion bits on a move that is not one
     ksq = king_square(b, us)
     pt = pc & 7
     if kind == MT_CASTLING:
