@@ -93,6 +93,7 @@ cdef struct Worker:
     int nmp_min_ply
     uint64_t nodes
     uint64_t node_limit           # 0 = none
+    uint64_t soft_node_limit      # 0 = none: checked between iterations
     TimeManager tm
     volatile int* stop
     volatile int* pondering
@@ -780,6 +781,10 @@ cdef class Searcher:
         w.pondering = &self.ponder_flag
         w.nodes = 0
         w.node_limit = limits.nodes if limits.nodes else 0
+        soft = getattr(limits, "soft_nodes", None)
+        w.soft_node_limit = soft if soft else 0
+        if soft and not w.node_limit:
+            w.node_limit = 8 * soft
         time_init(&w.tm, limits, w.board.side, self.move_overhead)
 
         n = generate_moves(&w.board, moves, GEN_ALL)
@@ -958,6 +963,8 @@ cdef class Searcher:
                 self._completed = depth
             self._report(depth, True)
 
+            if w.soft_node_limit and w.nodes >= w.soft_node_limit:
+                break
             # Mate limit reached?
             if mate_limit and w.root_moves[0].score >= mate_in(2 * mate_limit):
                 break
