@@ -2,6 +2,8 @@
 
     ladya                  UCI engine on stdin/stdout
     ladya perft DEPTH [FEN]  per-move split and total leaf count
+    ladya datagen --out DIR  self-play training data (training/datagen.py)
+    ladya data ...           inspect and convert training data
 """
 import argparse
 import sys
@@ -44,10 +46,12 @@ def main(argv=None) -> int:
     p.add_argument("fen", nargs="*", help="FEN (default: the start position)")
     p.add_argument("--chess960", action="store_true", help="Chess960 castling notation")
     p.add_argument("-v", "--verbose", action="store_true", help="also print time and speed")
+    from training.cli import add_parsers as add_training_parsers
+    add_training_parsers(sub)
     args = parser.parse_args(argv)
     if args.command == "perft":
         return _perft(args)
-    return 2
+    return args.func(args)
 
 
 if __name__ == "__main__":
