@@ -1,7 +1,8 @@
 """The `ladya` command: UCI engine by default, plus tools.
 
-    ladya                  UCI engine on stdin/stdout
+    ladya                    UCI engine on stdin/stdout
     ladya perft DEPTH [FEN]  per-move split and total leaf count
+    ladya bench [DEPTH]      fixed-depth search of the bench positions: node count, speed
 """
 import argparse
 import sys
@@ -32,6 +33,16 @@ def _perft(args) -> int:
     return 0
 
 
+def _bench(args) -> int:
+    from engine import bench
+    depth = bench.DEFAULT_DEPTH if args.depth is None else args.depth
+    if depth < 1:
+        print("error: depth must be at least 1", file=sys.stderr)
+        return 2
+    bench.run(depth)
+    return 0
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
@@ -44,9 +55,13 @@ def main(argv=None) -> int:
     p.add_argument("fen", nargs="*", help="FEN (default: the start position)")
     p.add_argument("--chess960", action="store_true", help="Chess960 castling notation")
     p.add_argument("-v", "--verbose", action="store_true", help="also print time and speed")
+    b = sub.add_parser("bench", help="search the bench positions to a fixed depth")
+    b.add_argument("depth", type=int, nargs="?", help="search depth (default: engine/bench.py)")
     args = parser.parse_args(argv)
     if args.command == "perft":
         return _perft(args)
+    if args.command == "bench":
+        return _bench(args)
     return 2
 
 
