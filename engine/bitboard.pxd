@@ -7,6 +7,7 @@ cdef extern from "bitops.h" nogil:
     int ly_msb(Bitboard b)
     int ly_popcount(Bitboard b)
     void ly_prefetch(const void* p)
+    Bitboard ly_mulhi64(Bitboard a, Bitboard b)
     const Bitboard FILE_A_BB "LY_FILE_A"
     const Bitboard FILE_H_BB "LY_FILE_H"
     const Bitboard RANK_1_BB "LY_RANK_1"

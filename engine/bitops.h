@@ -10,11 +10,13 @@ static __forceinline int ly_lsb(uint64_t b) { unsigned long i; _BitScanForward64
 static __forceinline int ly_msb(uint64_t b) { unsigned long i; _BitScanReverse64(&i, b); return (int)i; }
 static __forceinline int ly_popcount(uint64_t b) { return (int)__popcnt64(b); }
 #define ly_prefetch(p) ((void)0)
+static __forceinline uint64_t ly_mulhi64(uint64_t a, uint64_t b) { return __umulh(a, b); }
 #else
 static inline int ly_lsb(uint64_t b) { return __builtin_ctzll(b); }
 static inline int ly_msb(uint64_t b) { return 63 ^ __builtin_clzll(b); }
 static inline int ly_popcount(uint64_t b) { return __builtin_popcountll(b); }
 #define ly_prefetch(p) __builtin_prefetch(p)
+static inline uint64_t ly_mulhi64(uint64_t a, uint64_t b) { return (uint64_t)(((unsigned __int128)a * b) >> 64); }
 #endif
 
 #define LY_FILE_A 0x0101010101010101ULL

@@ -8,13 +8,14 @@
 # one move that clears two squares of a rank at once, is checked by
 # simulation.  See https://www.chessprogramming.org/Move_Generation
 from engine.types cimport (Bitboard, Move, WHITE, PAWN, KNIGHT, BISHOP, ROOK,
-                           QUEEN, KING, SQ_NONE, MT_EN_PASSANT, MT_CASTLING,
-                           new_move, new_special, new_promotion,
-                           relative_square, move_kind)
+                           QUEEN, KING, SQ_NONE, MT_NORMAL, MT_PROMOTION,
+                           MT_EN_PASSANT, MT_CASTLING, new_move, new_special,
+                           new_promotion, relative_square, relative_rank,
+                           move_kind, move_from, move_to)
 from engine.bitboard cimport (square_bb, lsb, pop_lsb, more_than_one, rank_bb,
                               pawn_push, FILE_A_BB, FILE_H_BB)
 from engine.attacks cimport (PAWN_ATTACKS, KNIGHT_ATTACKS, KING_ATTACKS, BETWEEN,
-                             LINE, rook_attacks, bishop_attacks)
+                             LINE, rook_attacks, bishop_attacks, piece_attacks)
 from engine.board cimport Board, attackers_to, king_square, pieces_cp
 
 
@@ -256,13 +257,68 @@ cdef bint has_legal_move(const Board* b) noexcept nogil:
     return generate_moves(b, moves, 0) > 0
 
 
-# Slow but exact: used for moves that come from outside (TT, UCI, killers)
-# until search has a dedicated pseudo-legality test.
+# Is a move from outside the generator (TT, killers, countermoves, UCI)
+# legal here?  Checked directly, without generating the moves, because the
+# search asks this at most nodes.
 cdef bint is_legal_move(const Board* b, Move m) noexcept nogil:
-    cdef Move moves[256]
-    cdef int n = generate_moves(b, moves, 0)
-    cdef int i
-    for i in range(n):
-        if moves[i] == m:
-            return True
-    return False
+    cdef int us = b.side
+    cdef int frm = move_from(m)
+    cdef int to = move_to(m)
+    cdef int kind = move_kind(m)
+    cdef int pc = b.squares[frm]
+    cdef int target = b.squares[to]
+    cdef int pt, ksq, up, i, n
+    cdef Bitboard occ = b.by_type[0]
+    cdef Bitboard checkers = b.st.checkers
+    cdef Move tmp[4]
+    if frm == to or pc == 0 or (pc >> 3) != us:
+        return False
+    if kind != MT_PROMOTION and (m & 0x3000):
+        return False            # promotion bits on a move that is not one
+    ksq = king_square(b, us)
+    pt = pc & 7
+    if kind == MT_CASTLING:
+        if pt != KING or target != ((us << 3) | ROOK) or checkers:
+            return False
+        n = <int>(gen_castling(b, tmp, us, ksq) - tmp)
+        for i in range(n):
+            if tmp[i] == m:
+                return True
+        return False
+    if target != 0 and (target >> 3) == us:
+        return False
+    if kind == MT_EN_PASSANT:
+        if pt != PAWN or to != b.st.ep_square:
+            return False
+        n = <int>(gen_en_passant(b, tmp, us, ksq) - tmp)
+        for i in range(n):
+            if tmp[i] == m:
+                return True
+        return False
+    if pt == PAWN:
+        up = 8 if us == WHITE else -8
+        if (kind == MT_PROMOTION) != (relative_rank(us, to) == 7):
+            return False
+        if target != 0:
+            if not (PAWN_ATTACKS[us][frm] & square_bb(to)):
+                return False
+        elif to == frm + up:
+            pass
+        elif not (to == frm + 2 * up and relative_rank(us, frm) == 1
+                  and b.squares[frm + up] == 0):
+            return False
+    elif kind != MT_NORMAL:
+        return False
+    elif pt == KING:
+        return (KING_ATTACKS[frm] & square_bb(to)) != 0 and \
+            not (attackers_to(b, to, occ ^ square_bb(frm)) & b.by_color[us ^ 1])
+    elif not (piece_attacks(pt, frm, occ) & square_bb(to)):
+        return False
+    if checkers:
+        if more_than_one(checkers):
+            return False
+        if not ((BETWEEN[ksq][lsb(checkers)] | checkers) & square_bb(to)):
+            return False
+    if (b.st.blockers[us] & square_bb(frm)) and not (LINE[ksq][frm] & square_bb(to)):
+        return False
+    return True

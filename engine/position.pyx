@@ -20,7 +20,8 @@ from engine.attacks cimport (PAWN_ATTACKS, KNIGHT_ATTACKS, KING_ATTACKS,
                              piece_attacks, aligned)
 from engine.board cimport (Board, StateInfo, DirtyPiece, attackers_to,
                            king_square, pieces_cp)
-from engine.movegen cimport generate_moves, has_legal_move, GEN_ALL, GEN_NOISY, GEN_QUIET
+from engine.movegen cimport (generate_moves, has_legal_move, is_legal_move,
+                             GEN_ALL, GEN_NOISY, GEN_QUIET)
 
 cdef extern from "polyglot_keys.h":
     const uint64_t POLYGLOT_RANDOM[781]
@@ -1068,6 +1069,16 @@ cdef class Position:
     def parse_uci(self, str uci):
         """The internal 16-bit code of a legal UCI move (ValueError if illegal)."""
         return move_from_uci(&self.b, uci)
+
+    def legal_move_codes(self):
+        """The legal moves as 16-bit codes (the engine's internal encoding)."""
+        cdef Move moves[256]
+        cdef int n = generate_moves(&self.b, moves, GEN_ALL)
+        return [moves[i] for i in range(n)]
+
+    def is_legal_code(self, int code):
+        """The search's direct legality test for a 16-bit move code."""
+        return is_legal_move(&self.b, <Move>(code & 0xFFFF))
 
     def push_uci(self, str uci):
         """Play a move given in UCI notation; ValueError if malformed or illegal."""

@@ -1,0 +1,938 @@
+# Alpha-beta search: iterative deepening with aspiration windows, principal
+# variation search, quiescence, a transposition table and the usual
+# pruning, reductions and extensions of modern engines.  The whole tree is
+# searched without the GIL; Python is touched only to report `info` lines
+# between iterations.  Tunables are in search/params.pxd.
+from libc.stdlib cimport malloc, calloc, free
+from libc.string cimport memset, memcpy
+from libc.math cimport log
+from libc.stdint cimport int16_t, int64_t, uint64_t
+
+from engine.types cimport (Move, MOVE_NONE, MOVE_NULL, PAWN, KNIGHT, BISHOP, ROOK, QUEEN,
+                           KING, NO_PIECE, MT_PROMOTION, MT_EN_PASSANT, MT_CASTLING,
+                           move_from, move_to, move_kind, promotion_type, type_of,
+                           SEE_PAWN, SEE_KNIGHT, SEE_BISHOP, SEE_ROOK, SEE_QUEEN)
+from engine.board cimport Board, StateInfo
+from engine.position cimport (Position, make_move, unmake_move, make_null_move,
+                              unmake_null_move, gives_check, see_ge, is_draw, is_capture,
+                              board_copy, board_init, board_free, board_reserve, move_to_uci,
+                              move_from_uci)
+from engine.movegen cimport generate_moves, is_legal_move, GEN_ALL
+from search.tt cimport (TT, TTEntry, tt_resize, tt_free, tt_clear, tt_new_search, tt_probe,
+                        tt_prefetch, tt_hashfull, tt_store, BOUND_NONE, BOUND_UPPER,
+                        BOUND_LOWER, BOUND_EXACT, TT_DEPTH_OFFSET)
+from search.history cimport History, history_update
+from search.movepick cimport MovePicker, picker_init_main, picker_init_qs, next_move
+from search.timeman cimport TimeManager, time_init, time_elapsed, ly_now_ms
+from search.evaluate cimport evaluate
+from search.params cimport *
+
+from search.limits import SearchResult
+
+cdef extern from "sync.h" nogil:
+    int ly_flag_get(const volatile int* f)
+    void ly_flag_set(volatile int* f, int v)
+
+cdef enum:
+    MAX_PLY = 128
+    VALUE_MATE = 32000
+    VALUE_INFINITE = 32001
+    VALUE_NONE = 32002
+    MATE_IN_MAX_PLY = VALUE_MATE - MAX_PLY
+    MAX_ROOT_MOVES = 256
+
+cdef int SEE_VAL[8]
+SEE_VAL[:] = [0, SEE_PAWN, SEE_KNIGHT, SEE_BISHOP, SEE_ROOK, SEE_QUEEN, 0, 0]
+
+# Late-move reductions: round(0.75 + ln(depth) * ln(move number) / 2.25).
+cdef int LMR[64][64]
+cdef int _d, _m
+for _d in range(64):
+    for _m in range(64):
+        LMR[_d][_m] = 0 if _d == 0 or _m == 0 else <int>(0.75 + log(_d) * log(_m) / 2.25)
+
+
+cdef struct Stack:
+    Move pv[MAX_PLY + 1]
+    int pv_len
+    int ply
+    Move move
+    int moved_piece
+    Move excluded
+    Move killers[2]
+    int static_eval
+    int double_extensions
+    int16_t* cont_hist          # continuation history entry of the move made here
+    bint in_check
+
+
+cdef struct RootMove:
+    Move move
+    int score
+    int prev_score
+    int avg_score
+    int seldepth
+    bint lower                   # score is a fail-high bound ...
+    bint upper                   # ... or a fail-low bound
+    Move pv[MAX_PLY + 1]
+    int pv_len
+
+
+cdef struct Worker:
+    Board board
+    TT* tt
+    History* hist
+    Stack stack[MAX_PLY + 10]
+    RootMove root_moves[MAX_ROOT_MOVES]
+    int n_root
+    int pv_idx
+    int root_depth
+    int seldepth
+    int nmp_min_ply
+    uint64_t nodes
+    uint64_t node_limit           # 0 = none
+    TimeManager tm
+    volatile int* stop
+    volatile int* pondering
+
+
+cdef inline int mate_in(int ply) noexcept nogil:
+    return VALUE_MATE - ply
+
+
+cdef inline int mated_in(int ply) noexcept nogil:
+    return -VALUE_MATE + ply
+
+
+# Mate scores are stored relative to the node, not the root.
+cdef inline int value_to_tt(int v, int ply) noexcept nogil:
+    if v >= MATE_IN_MAX_PLY:
+        return v + ply
+    if v <= -MATE_IN_MAX_PLY:
+        return v - ply
+    return v
+
+
+cdef inline int value_from_tt(int v, int ply, int rule50) noexcept nogil:
+    if v == VALUE_NONE:
+        return VALUE_NONE
+    if v >= MATE_IN_MAX_PLY:
+        # A mate that the fifty-move rule would overtake is not a mate.
+        if VALUE_MATE - v > 99 - rule50:
+            return MATE_IN_MAX_PLY - 1
+        return v - ply
+    if v <= -MATE_IN_MAX_PLY:
+        if VALUE_MATE + v > 99 - rule50:
+            return -MATE_IN_MAX_PLY + 1
+        return v + ply
+    return v
+
+
+cdef inline int stat_bonus(int depth) noexcept nogil:
+    cdef int b = HISTORY_BONUS_MULT * depth - HISTORY_BONUS_SUB
+    return b if b < HISTORY_BONUS_CAP else HISTORY_BONUS_CAP
+
+
+cdef inline bint has_non_pawn_material(const Board* b, int side) noexcept nogil:
+    return (b.by_color[side] & ~(b.by_type[PAWN] | b.by_type[KING])) != 0
+
+
+# Check the clock and the node budget every 1024 nodes.
+cdef inline void check_limits(Worker* w) noexcept nogil:
+    if w.node_limit and w.nodes >= w.node_limit:
+        ly_flag_set(w.stop, 1)
+    if (w.nodes & TIME_CHECK_NODES) == 0 and w.tm.use_time and not ly_flag_get(w.pondering):
+        if time_elapsed(&w.tm) >= w.tm.maximum:
+            ly_flag_set(w.stop, 1)
+
+
+cdef inline void do_move(Worker* w, Stack* ss, Move m) noexcept nogil:
+    cdef Board* b = &w.board
+    cdef int pc = b.squares[move_from(m)]
+    ss.move = m
+    ss.moved_piece = pc
+    ss.cont_hist = &w.hist.continuation[pc][move_to(m)][0]
+    w.nodes += 1
+    make_move(b, m)
+    tt_prefetch(w.tt, b.st.key)
+
+
+cdef inline void update_pv(Stack* ss, Move m) noexcept nogil:
+    ss.pv[0] = m
+    memcpy(&ss.pv[1], (ss + 1).pv, (ss + 1).pv_len * sizeof(Move))
+    ss.pv_len = (ss + 1).pv_len + 1
+
+
+cdef inline void update_continuation(Stack* ss, int pc, int to, int bonus) noexcept nogil:
+    if (ss - 1).move and (ss - 1).move != MOVE_NULL:
+        history_update(&(ss - 1).cont_hist[pc * 64 + to], bonus)
+    if (ss - 2).move and (ss - 2).move != MOVE_NULL:
+        history_update(&(ss - 2).cont_hist[pc * 64 + to], bonus)
+
+
+cdef inline void update_quiet_stats(Worker* w, Stack* ss, Move m, int bonus) noexcept nogil:
+    cdef Board* b = &w.board
+    cdef int pc = b.squares[move_from(m)]
+    if ss.killers[0] != m:
+        ss.killers[1] = ss.killers[0]
+        ss.killers[0] = m
+    history_update(&w.hist.butterfly[b.side][m & 4095], bonus)
+    update_continuation(ss, pc, move_to(m), bonus)
+    if (ss - 1).move and (ss - 1).move != MOVE_NULL:
+        w.hist.countermove[(ss - 1).moved_piece][move_to((ss - 1).move)] = m
+
+
+cdef inline int captured_type(const Board* b, Move m) noexcept nogil:
+    if move_kind(m) == MT_EN_PASSANT:
+        return PAWN
+    return type_of(b.squares[move_to(m)])
+
+
+# Reward the move that cut off, punish the ones tried before it.
+cdef void update_all_stats(Worker* w, Stack* ss, Move best, int depth,
+                           Move* quiets, int n_quiets, Move* captures, int n_captures) noexcept nogil:
+    cdef Board* b = &w.board
+    cdef int bonus = stat_bonus(depth)
+    cdef int i, pc
+    cdef Move m
+    if move_kind(best) != MT_PROMOTION and not is_capture(b, best):
+        update_quiet_stats(w, ss, best, bonus)
+        for i in range(n_quiets):
+            m = quiets[i]
+            pc = b.squares[move_from(m)]
+            history_update(&w.hist.butterfly[b.side][m & 4095], -bonus)
+            update_continuation(ss, pc, move_to(m), -bonus)
+    else:
+        history_update(&w.hist.capture[b.squares[move_from(best)]][move_to(best)][captured_type(b, best)], bonus)
+    for i in range(n_captures):
+        m = captures[i]
+        history_update(&w.hist.capture[b.squares[move_from(m)]][move_to(m)][captured_type(b, m)], -bonus)
+
+
+cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexcept nogil:
+    cdef Board* b = &w.board
+    cdef bint found, in_check, gives
+    cdef TTEntry* tte
+    cdef int tt_value = VALUE_NONE, tt_bound = BOUND_NONE
+    cdef int best, value, stand_pat, futility_base, bound, move_count = 0
+    cdef Move tt_move = MOVE_NONE, best_move = MOVE_NONE, m
+    cdef MovePicker mp
+    cdef int old_alpha = alpha
+    cdef int ply = ss.ply
+
+    if pv_node:
+        ss.pv_len = 0
+        if w.seldepth < ply + 1:
+            w.seldepth = ply + 1
+    check_limits(w)
+    if ly_flag_get(w.stop):
+        return 0
+    in_check = b.st.checkers != 0
+    if is_draw(b, ply):
+        return 0
+    if ply >= MAX_PLY:
+        return 0 if in_check else evaluate(b)
+
+    tte = tt_probe(w.tt, b.st.key, &found)
+    if found:
+        tt_value = value_from_tt(tte.value, ply, b.st.rule50)
+        tt_bound = tte.gen_bound & 3
+        tt_move = tte.move
+        if (not pv_node and tt_value != VALUE_NONE
+                and (tt_bound & (BOUND_LOWER if tt_value >= beta else BOUND_UPPER))):
+            return tt_value
+
+    if in_check:
+        best = -VALUE_INFINITE
+        futility_base = -VALUE_INFINITE
+        ss.static_eval = VALUE_NONE
+    else:
+        if found and tte.eval != VALUE_NONE:
+            stand_pat = tte.eval
+        else:
+            stand_pat = evaluate(b)
+        ss.static_eval = stand_pat
+        # A TT bound can sharpen the stand-pat score.
+        if found and tt_value != VALUE_NONE and \
+                (tt_bound & (BOUND_LOWER if tt_value > stand_pat else BOUND_UPPER)):
+            stand_pat = tt_value
+        if stand_pat >= beta:
+            if not found:
+                tt_store(w.tt, tte, b.st.key, value_to_tt(stand_pat, ply), BOUND_LOWER, 0,
+                         MOVE_NONE, ss.static_eval, False)
+            return stand_pat
+        if stand_pat > alpha:
+            alpha = stand_pat
+        best = stand_pat
+        futility_base = stand_pat + QS_DELTA_MARGIN
+
+    picker_init_qs(&mp, b, w.hist, tt_move, (ss - 1).cont_hist, (ss - 2).cont_hist)
+    while True:
+        m = next_move(&mp)
+        if m == MOVE_NONE:
+            break
+        if not in_check:
+            # Underpromotions are never worth a quiescence node.
+            if move_kind(m) == MT_PROMOTION and promotion_type(m) != QUEEN:
+                continue
+            gives = gives_check(b, m)
+            if best > -MATE_IN_MAX_PLY and not gives and move_kind(m) != MT_PROMOTION:
+                # Delta pruning: even winning the piece cannot reach alpha.
+                if futility_base + SEE_VAL[captured_type(b, m)] <= alpha:
+                    if best < futility_base + SEE_VAL[captured_type(b, m)]:
+                        best = futility_base + SEE_VAL[captured_type(b, m)]
+                    continue
+            if best > -MATE_IN_MAX_PLY and not see_ge(b, m, 0):
+                continue
+        elif best > -MATE_IN_MAX_PLY and move_count >= 2 and move_kind(m) != MT_PROMOTION \
+                and not is_capture(b, m):
+            # In check, after two evasions, quiet ones are unlikely to help.
+            continue
+        move_count += 1
+        (ss + 1).ply = ply + 1
+        do_move(w, ss, m)
+        value = -qsearch(w, ss + 1, -beta, -alpha, pv_node)
+        unmake_move(b)
+        if ly_flag_get(w.stop):
+            return 0
+        if value > best:
+            best = value
+            if value > alpha:
+                best_move = m
+                if pv_node:
+                    update_pv(ss, m)
+                if value >= beta:
+                    break
+                alpha = value
+
+    if in_check and best == -VALUE_INFINITE:
+        return mated_in(ply)
+    if best >= beta:
+        bound = BOUND_LOWER
+    elif pv_node and best > old_alpha:
+        bound = BOUND_EXACT
+    else:
+        bound = BOUND_UPPER
+    tt_store(w.tt, tte, b.st.key, value_to_tt(best, ply), bound, 0, best_move,
+             ss.static_eval if ss.static_eval != VALUE_NONE else VALUE_NONE, pv_node)
+    return best
+
+
+cdef bint is_root_move(Worker* w, Move m) noexcept nogil:
+    cdef int i
+    for i in range(w.pv_idx, w.n_root):
+        if w.root_moves[i].move == m:
+            return True
+    return False
+
+
+cdef RootMove* find_root_move(Worker* w, Move m) noexcept nogil:
+    cdef int i
+    for i in range(w.n_root):
+        if w.root_moves[i].move == m:
+            return &w.root_moves[i]
+    return NULL
+
+
+cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_node) noexcept nogil:
+    cdef Board* b = &w.board
+    cdef bint pv_node = beta - alpha > 1
+    cdef int ply = ss.ply
+    cdef bint root = ply == 0
+    cdef bint found = False, in_check, improving, capture, gives, tt_capture
+    cdef TTEntry* tte
+    cdef int tt_value = VALUE_NONE, tt_bound = BOUND_NONE, tt_depth = -100
+    cdef Move tt_move = MOVE_NONE, best_move = MOVE_NONE, m, excluded = ss.excluded
+    cdef int eval_, value = 0, best = -VALUE_INFINITE, move_count = 0
+    cdef int new_depth, extension, r, d, lmr_depth, hist, bound
+    cdef int singular_beta, singular_depth, null_r, value2
+    cdef int old_alpha = alpha
+    cdef MovePicker mp
+    cdef Move quiets[64]
+    cdef Move captures[32]
+    cdef int n_quiets = 0, n_captures = 0
+    cdef Move counter = MOVE_NONE
+    cdef int pc_prev
+    cdef RootMove* rm
+    cdef StateInfo* st
+
+    if depth <= 0:
+        return qsearch(w, ss, alpha, beta, pv_node)
+    if depth > MAX_PLY - 1:
+        depth = MAX_PLY - 1
+
+    if pv_node:
+        ss.pv_len = 0
+        if w.seldepth < ply + 1:
+            w.seldepth = ply + 1
+    check_limits(w)
+    in_check = b.st.checkers != 0
+    ss.in_check = in_check
+    (ss + 1).excluded = MOVE_NONE
+    (ss + 1).ply = ply + 1
+    (ss + 2).killers[0] = (ss + 2).killers[1] = MOVE_NONE
+    (ss + 1).double_extensions = ss.double_extensions
+
+    if not root:
+        if ly_flag_get(w.stop) or is_draw(b, ply):
+            return 0
+        if ply >= MAX_PLY:
+            return 0 if in_check else evaluate(b)
+        # Mate distance pruning: no line can beat a shorter mate found earlier.
+        if alpha < mated_in(ply):
+            alpha = mated_in(ply)
+        if beta > mate_in(ply + 1):
+            beta = mate_in(ply + 1)
+        if alpha >= beta:
+            return alpha
+
+    # Transposition table (not while searching for a singular move).
+    if not excluded:
+        tte = tt_probe(w.tt, b.st.key, &found)
+    else:
+        tte = NULL
+    if found:
+        tt_value = value_from_tt(tte.value, ply, b.st.rule50)
+        tt_bound = tte.gen_bound & 3
+        tt_depth = <int>tte.depth - TT_DEPTH_OFFSET
+        tt_move = tte.move
+    if root:
+        tt_move = w.root_moves[w.pv_idx].move
+    tt_capture = tt_move != MOVE_NONE and is_legal_move(b, tt_move) and is_capture(b, tt_move)
+
+    if (not pv_node and found and tt_depth >= depth and tt_value != VALUE_NONE
+            and (tt_bound & (BOUND_LOWER if tt_value >= beta else BOUND_UPPER))
+            and b.st.rule50 < 90):
+        if tt_move and tt_value >= beta and not tt_capture and is_legal_move(b, tt_move) \
+                and move_kind(tt_move) != MT_PROMOTION:
+            update_quiet_stats(w, ss, tt_move, stat_bonus(depth))
+        return tt_value
+
+    # Static evaluation.
+    if in_check:
+        ss.static_eval = eval_ = VALUE_NONE
+        improving = False
+    else:
+        if excluded:
+            eval_ = ss.static_eval
+        else:
+            if found and tte.eval != VALUE_NONE:
+                ss.static_eval = eval_ = tte.eval
+            else:
+                ss.static_eval = eval_ = evaluate(b)
+                if not found:
+                    tt_store(w.tt, tte, b.st.key, VALUE_NONE, BOUND_NONE, -TT_DEPTH_OFFSET + 1,
+                             MOVE_NONE, eval_, False)
+            if found and tt_value != VALUE_NONE and \
+                    (tt_bound & (BOUND_LOWER if tt_value > eval_ else BOUND_UPPER)):
+                eval_ = tt_value
+        if (ss - 2).static_eval != VALUE_NONE:
+            improving = ss.static_eval > (ss - 2).static_eval
+        elif (ss - 4).static_eval != VALUE_NONE:
+            improving = ss.static_eval > (ss - 4).static_eval
+        else:
+            improving = True
+
+        if not pv_node and not excluded:
+            # Razoring: far below alpha, only captures could save us.
+            if depth <= 3 and eval_ + RAZOR_MARGIN * depth < alpha:
+                value = qsearch(w, ss, alpha - 1, alpha, False)
+                if value < alpha:
+                    return value
+            # Reverse futility pruning: far above beta at low depth.
+            if depth <= RFP_MAX_DEPTH and eval_ < MATE_IN_MAX_PLY and \
+                    eval_ - RFP_MARGIN * (depth - improving) >= beta:
+                return (eval_ + beta) // 2
+            # Null-move pruning, not in pawn endings (zugzwang).
+            if (depth >= NMP_MIN_DEPTH and (ss - 1).move != MOVE_NULL and eval_ >= beta
+                    and ss.static_eval >= beta - 20 * depth + 150
+                    and ply >= w.nmp_min_ply and has_non_pawn_material(b, b.side)
+                    and beta > -MATE_IN_MAX_PLY):
+                null_r = NMP_BASE_REDUCTION + depth // NMP_DEPTH_DIVISOR
+                null_r += min((eval_ - beta) // NMP_EVAL_DIVISOR, 3)
+                ss.move = MOVE_NULL
+                ss.moved_piece = NO_PIECE
+                ss.cont_hist = &w.hist.continuation[0][0][0]
+                w.nodes += 1
+                make_null_move(b)
+                value = -search(w, ss + 1, -beta, -beta + 1, depth - null_r, not cut_node)
+                unmake_null_move(b)
+                if ly_flag_get(w.stop):
+                    return 0
+                if value >= beta:
+                    if value >= MATE_IN_MAX_PLY:
+                        value = beta
+                    if w.nmp_min_ply or depth < NMP_VERIFY_DEPTH:
+                        return value
+                    # Verify at high depth with null moves disabled for a while.
+                    w.nmp_min_ply = ply + 3 * (depth - null_r) // 4
+                    value2 = search(w, ss, beta - 1, beta, depth - null_r, False)
+                    w.nmp_min_ply = 0
+                    if value2 >= beta:
+                        return value
+    # Internal iterative reduction: without a TT move this node is likely
+    # not worth the full depth.
+    if not root and depth >= IIR_MIN_DEPTH and not tt_move and (pv_node or cut_node):
+        depth -= 1
+
+    if (ss - 1).move and (ss - 1).move != MOVE_NULL:
+        pc_prev = (ss - 1).moved_piece
+        counter = w.hist.countermove[pc_prev][move_to((ss - 1).move)]
+    picker_init_main(&mp, b, w.hist, tt_move, ss.killers[0], ss.killers[1], counter,
+                     (ss - 1).cont_hist, (ss - 2).cont_hist)
+
+    while True:
+        m = next_move(&mp)
+        if m == MOVE_NONE:
+            break
+        if m == excluded:
+            continue
+        if root and not is_root_move(w, m):
+            continue
+        move_count += 1
+        if pv_node:
+            (ss + 1).pv_len = 0
+        capture = is_capture(b, m) or move_kind(m) == MT_PROMOTION
+        gives = gives_check(b, m)
+        new_depth = depth - 1
+        hist = 0
+        if not capture:
+            hist = (w.hist.butterfly[b.side][m & 4095]
+                    + (ss - 1).cont_hist[b.squares[move_from(m)] * 64 + move_to(m)]
+                    + (ss - 2).cont_hist[b.squares[move_from(m)] * 64 + move_to(m)])
+
+        # Shallow-depth pruning, once we have a move that does not lose.
+        if not root and best > -MATE_IN_MAX_PLY and has_non_pawn_material(b, b.side):
+            if move_count >= (LMP_BASE + depth * depth) // (2 - improving):
+                mp.skip_quiets = True
+            lmr_depth = new_depth - LMR[min(depth, 63)][min(move_count, 63)]
+            if capture or gives:
+                if not see_ge(b, m, -SEE_NOISY_MARGIN * depth):
+                    continue
+            else:
+                if mp.skip_quiets:
+                    continue
+                if lmr_depth < HISTORY_PRUNE_DEPTH and hist < -HISTORY_PRUNE_MARGIN * depth:
+                    continue
+                if lmr_depth < 0:
+                    lmr_depth = 0
+                if (not in_check and lmr_depth < FUTILITY_MAX_DEPTH
+                        and ss.static_eval + FUTILITY_BASE + FUTILITY_PER_DEPTH * lmr_depth <= alpha):
+                    continue
+                if not see_ge(b, m, -SEE_QUIET_MARGIN * lmr_depth * lmr_depth):
+                    continue
+
+        # Extensions.
+        extension = 0
+        if (not root and depth >= SINGULAR_MIN_DEPTH and m == tt_move and not excluded
+                and found and tt_value != VALUE_NONE and abs(tt_value) < MATE_IN_MAX_PLY
+                and (tt_bound & BOUND_LOWER) and tt_depth >= depth - SINGULAR_TT_DEPTH_SLACK
+                and ply < 2 * w.root_depth):
+            # Singular extension: is the TT move much better than all others?
+            singular_beta = tt_value - 2 * depth
+            singular_depth = (depth - 1) // 2
+            ss.excluded = m
+            value = search(w, ss, singular_beta - 1, singular_beta, singular_depth, cut_node)
+            ss.excluded = MOVE_NONE
+            if ly_flag_get(w.stop):
+                return 0
+            if value < singular_beta:
+                extension = 1
+                if not pv_node and value < singular_beta - DOUBLE_EXTENSION_MARGIN \
+                        and ss.double_extensions < MAX_DOUBLE_EXTENSIONS:
+                    extension = 2
+                    (ss + 1).double_extensions = ss.double_extensions + 1
+            elif singular_beta >= beta:
+                # Multi-cut: several moves beat beta, so this node will too.
+                return singular_beta
+            elif tt_value >= beta:
+                extension = -1
+        elif gives and ply < 2 * w.root_depth and see_ge(b, m, 0):
+            # Check extension for checks that don't lose material.
+            extension = 1
+        new_depth += extension
+
+        do_move(w, ss, m)
+
+        # Late-move reductions for moves after the first few.
+        if depth >= LMR_MIN_DEPTH and move_count > 1 + 2 * root and (not capture or not pv_node):
+            r = LMR[min(depth, 63)][min(move_count, 63)]
+            r -= pv_node
+            r += 2 * cut_node
+            r -= gives
+            r += not improving
+            r += tt_capture
+            r -= hist // LMR_HISTORY_DIVISOR
+            if capture:
+                r = r // 2
+            d = new_depth - r
+            if d < 1:
+                d = 1
+            if d > new_depth + 1:
+                d = new_depth + 1
+            value = -search(w, ss + 1, -(alpha + 1), -alpha, d, True)
+            if value > alpha and d < new_depth:
+                value = -search(w, ss + 1, -(alpha + 1), -alpha, new_depth, not cut_node)
+        elif not pv_node or move_count > 1:
+            value = -search(w, ss + 1, -(alpha + 1), -alpha, new_depth, not cut_node)
+
+        if pv_node and (move_count == 1 or (value > alpha and (root or value < beta))):
+            (ss + 1).pv_len = 0
+            value = -search(w, ss + 1, -beta, -alpha, new_depth, False)
+
+        unmake_move(b)
+        if ly_flag_get(w.stop):
+            return 0
+
+        if root:
+            rm = find_root_move(w, m)
+            if move_count == 1 or value > alpha:
+                rm.score = value
+                rm.seldepth = w.seldepth
+                rm.lower = value >= beta
+                rm.upper = value <= alpha
+                rm.pv[0] = m
+                memcpy(&rm.pv[1], (ss + 1).pv, (ss + 1).pv_len * sizeof(Move))
+                rm.pv_len = (ss + 1).pv_len + 1
+            else:
+                rm.score = -VALUE_INFINITE
+
+        if value > best:
+            best = value
+            if value > alpha:
+                best_move = m
+                if pv_node and not root:
+                    update_pv(ss, m)
+                if value >= beta:
+                    break
+                alpha = value
+
+        if m != best_move:
+            if capture and n_captures < 32:
+                captures[n_captures] = m
+                n_captures += 1
+            elif not capture and n_quiets < 64:
+                quiets[n_quiets] = m
+                n_quiets += 1
+
+    if move_count == 0:
+        if excluded:
+            return alpha
+        return mated_in(ply) if in_check else 0
+
+    if best_move:
+        update_all_stats(w, ss, best_move, depth, quiets, n_quiets, captures, n_captures)
+
+    if not excluded and not (root and w.pv_idx):
+        if best >= beta:
+            bound = BOUND_LOWER
+        elif pv_node and best_move:
+            bound = BOUND_EXACT
+        else:
+            bound = BOUND_UPPER
+        tt_store(w.tt, tte, b.st.key, value_to_tt(best, ply), bound, depth, best_move,
+                 ss.static_eval if not in_check else VALUE_NONE, pv_node)
+    return best
+
+
+# Stable insertion sort of root moves [lo, hi) by score, best first.
+cdef void sort_root_moves(Worker* w, int lo, int hi) noexcept nogil:
+    cdef int i, j
+    cdef RootMove tmp
+    for i in range(lo + 1, hi):
+        if w.root_moves[i].score <= w.root_moves[i - 1].score:
+            continue
+        tmp = w.root_moves[i]
+        j = i - 1
+        while j >= lo and w.root_moves[j].score < tmp.score:
+            w.root_moves[j + 1] = w.root_moves[j]
+            j -= 1
+        w.root_moves[j + 1] = tmp
+
+
+def score_to_uci(int v):
+    """('cp', n) or ('mate', n) for an internal score."""
+    if v >= MATE_IN_MAX_PLY:
+        return ("mate", (VALUE_MATE - v + 1) // 2)
+    if v <= -MATE_IN_MAX_PLY:
+        return ("mate", -((VALUE_MATE + v) // 2))
+    return ("cp", v)
+
+
+cdef class Searcher:
+    """The search: a transposition table, history tables and the options.
+
+    `search()` blocks; `stop()` and `ponderhit()` may be called from
+    another thread while it runs."""
+    cdef TT tt
+    cdef History* hist
+    cdef Worker* w
+    cdef volatile int stop_flag
+    cdef volatile int ponder_flag
+    cdef public int multipv
+    cdef public int move_overhead
+    cdef object on_info
+    cdef object limits
+    cdef int _completed
+
+    def __cinit__(self, int hash_mb=16):
+        memset(&self.tt, 0, sizeof(TT))
+        self.hist = <History*>calloc(1, sizeof(History))
+        self.w = <Worker*>calloc(1, sizeof(Worker))
+        if self.hist == NULL or self.w == NULL:
+            raise MemoryError()
+        board_init(&self.w.board)
+        tt_resize(&self.tt, hash_mb)
+        self.multipv = 1
+        self.move_overhead = 30
+
+    def __dealloc__(self):
+        if self.w != NULL:
+            board_free(&self.w.board)
+            free(self.w)
+        free(self.hist)
+        tt_free(&self.tt)
+
+    def set_hash(self, int mb):
+        """Resize (and clear) the transposition table."""
+        tt_resize(&self.tt, mb)
+
+    def clear(self):
+        """Forget everything learnt: TT and history (ucinewgame, Clear Hash)."""
+        tt_clear(&self.tt)
+        memset(self.hist, 0, sizeof(History))
+
+    @property
+    def hashfull(self):
+        return tt_hashfull(&self.tt)
+
+    def evaluate(self, Position pos):
+        """Static evaluation in centipawns from the side to move's view."""
+        return evaluate(&pos.b)
+
+    def stop(self):
+        ly_flag_set(&self.stop_flag, 1)
+        ly_flag_set(&self.ponder_flag, 0)
+
+    def ponderhit(self):
+        # Our clock runs from now on: restart the time budget here.
+        self.w.tm.start = ly_now_ms()
+        ly_flag_set(&self.ponder_flag, 0)
+
+    def search(self, Position pos not None, limits, on_info=None):
+        """Search `pos` under `limits` (search.limits.Limits) and return a
+        SearchResult.  on_info(dict) receives each info line."""
+        cdef Worker* w = self.w
+        cdef Move moves[256]
+        cdef int n, i, k
+        cdef Move m
+        cdef int64_t elapsed
+        board_copy(&w.board, &pos.b)
+        board_reserve(&w.board, MAX_PLY + 16)
+        self.stop_flag = 0
+        self.ponder_flag = 1 if limits.ponder else 0
+        self.on_info = on_info
+        self.limits = limits
+        w.tt = &self.tt
+        w.hist = self.hist
+        w.stop = &self.stop_flag
+        w.pondering = &self.ponder_flag
+        w.nodes = 0
+        w.node_limit = limits.nodes if limits.nodes else 0
+        time_init(&w.tm, limits, w.board.side, self.move_overhead)
+
+        n = generate_moves(&w.board, moves, GEN_ALL)
+        w.n_root = 0
+        wanted = set(limits.searchmoves or [])
+        for i in range(n):
+            if wanted and move_to_uci(&w.board, moves[i]) not in wanted:
+                continue
+            memset(&w.root_moves[w.n_root], 0, sizeof(RootMove))
+            w.root_moves[w.n_root].move = moves[i]
+            w.root_moves[w.n_root].score = -VALUE_INFINITE
+            w.root_moves[w.n_root].prev_score = -VALUE_INFINITE
+            w.root_moves[w.n_root].avg_score = -VALUE_INFINITE
+            w.n_root += 1
+        if w.n_root == 0:
+            if wanted and n:
+                self._info_string("searchmoves has no legal move; searching all moves")
+                for i in range(n):
+                    memset(&w.root_moves[i], 0, sizeof(RootMove))
+                    w.root_moves[i].move = moves[i]
+                    w.root_moves[i].score = -VALUE_INFINITE
+                w.n_root = n
+            else:
+                self._wait_while_infinite()
+                if w.board.st.checkers:
+                    return SearchResult(bestmove="0000", score_mate=0)
+                return SearchResult(bestmove="0000", score_cp=0)
+
+        with nogil:
+            self._iterate()
+        self._wait_while_infinite()
+
+        rm0 = &w.root_moves[0]
+        best = move_to_uci(&w.board, rm0.move)
+        pv = [move_to_uci(&w.board, rm0.move)]
+        ponder = None
+        # Build the PV text move by move (move text needs each position).
+        make_move(&w.board, rm0.move)
+        k = 1
+        for i in range(1, rm0.pv_len):
+            if not is_legal_move(&w.board, rm0.pv[i]):
+                break
+            pv.append(move_to_uci(&w.board, rm0.pv[i]))
+            make_move(&w.board, rm0.pv[i])
+            k += 1
+        for i in range(k):
+            unmake_move(&w.board)
+        if len(pv) > 1:
+            ponder = pv[1]
+        kind, val = score_to_uci(rm0.score if rm0.score != -VALUE_INFINITE else rm0.prev_score)
+        return SearchResult(bestmove=best, ponder=ponder, depth=self._completed,
+                            nodes=w.nodes, time_ms=time_elapsed(&w.tm),
+                            score_cp=val if kind == "cp" else None,
+                            score_mate=val if kind == "mate" else None, pv=pv)
+
+    cdef _wait_while_infinite(self):
+        # UCI: in infinite or ponder mode, bestmove waits for stop/ponderhit.
+        import time
+        if self.limits.infinite or self.limits.ponder:
+            while not ly_flag_get(&self.stop_flag) and (self.limits.infinite or ly_flag_get(&self.ponder_flag)):
+                time.sleep(0.001)
+
+    cdef _info_string(self, str text):
+        if self.on_info is not None:
+            self.on_info({"string": text})
+
+    cdef void _report(self, int depth, bint final_only) noexcept with gil:
+        cdef Worker* w = self.w
+        cdef int i, k, j, shown
+        cdef RootMove* rm
+        if self.on_info is None:
+            return
+        try:
+            elapsed = max(time_elapsed(&w.tm), 0)
+            nps = w.nodes * 1000 // max(elapsed, 1)
+            hashfull = tt_hashfull(&self.tt)
+            shown = min(self.multipv, w.n_root)
+            for i in range(shown):
+                rm = &w.root_moves[i]
+                updated = rm.score != -VALUE_INFINITE
+                v = rm.score if updated else rm.prev_score
+                if v == -VALUE_INFINITE:
+                    continue
+                d = depth if updated else max(depth - 1, 1)
+                pv = []
+                for j in range(rm.pv_len):
+                    if not is_legal_move(&w.board, rm.pv[j]):
+                        break
+                    pv.append(move_to_uci(&w.board, rm.pv[j]))
+                    make_move(&w.board, rm.pv[j])
+                for j in range(len(pv)):
+                    unmake_move(&w.board)
+                kind, val = score_to_uci(v)
+                info = {"depth": d, "seldepth": max(rm.seldepth, d), "multipv": i + 1,
+                        "nodes": w.nodes, "nps": nps, "hashfull": hashfull, "time": elapsed,
+                        "pv": pv, "bound": None}
+                info["score_" + kind] = val
+                if i == w.pv_idx and (rm.lower or rm.upper) and not final_only:
+                    info["bound"] = "lowerbound" if rm.lower else "upperbound"
+                self.on_info(info)
+        except Exception as exc:  # a broken callback must not kill the search
+            import sys
+            print(f"info string on_info failed: {exc!r}", file=sys.stderr)
+
+    cdef void _iterate(self) noexcept nogil:
+        cdef Worker* w = self.w
+        cdef Stack* ss = &w.stack[4]
+        cdef int depth, alpha, beta, delta, value, i, avg, max_depth, multipv, pv_idx, rm_score
+        cdef int stable = 0, mate_limit = 0
+        cdef Move last_best = MOVE_NONE
+        cdef int64_t elapsed
+        cdef double scale
+        memset(w.stack, 0, sizeof(w.stack))
+        for i in range(MAX_PLY + 10):
+            w.stack[i].static_eval = VALUE_NONE
+            w.stack[i].cont_hist = &w.hist.continuation[0][0][0]
+        ss.ply = 0
+        w.nmp_min_ply = 0
+        tt_new_search(w.tt)
+        with gil:
+            max_depth = self.limits.depth if self.limits.depth else MAX_PLY - 1
+            max_depth = max(1, min(max_depth, MAX_PLY - 1))
+            mate_limit = self.limits.mate if self.limits.mate else 0
+            multipv = max(1, min(self.multipv, w.n_root))
+            self._completed = 0
+        for depth in range(1, max_depth + 1):
+            w.root_depth = depth
+            for i in range(w.n_root):
+                w.root_moves[i].prev_score = w.root_moves[i].score
+            for pv_idx in range(multipv):
+                w.pv_idx = pv_idx
+                w.seldepth = 0
+                avg = w.root_moves[w.pv_idx].avg_score
+                if depth >= ASPIRATION_MIN_DEPTH and avg != -VALUE_INFINITE:
+                    delta = ASPIRATION_DELTA + avg * avg // 20000
+                    alpha = max(avg - delta, -VALUE_INFINITE)
+                    beta = min(avg + delta, VALUE_INFINITE)
+                else:
+                    delta = VALUE_INFINITE
+                    alpha = -VALUE_INFINITE
+                    beta = VALUE_INFINITE
+                while True:
+                    for i in range(w.pv_idx, w.n_root):
+                        w.root_moves[i].score = -VALUE_INFINITE
+                    value = search(w, ss, alpha, beta, depth, False)
+                    sort_root_moves(w, w.pv_idx, w.n_root)
+                    if ly_flag_get(w.stop):
+                        break
+                    if value <= alpha:
+                        beta = (alpha + beta) // 2
+                        alpha = max(value - delta, -VALUE_INFINITE)
+                    elif value >= beta:
+                        beta = min(value + delta, VALUE_INFINITE)
+                    else:
+                        break
+                    if multipv == 1 and time_elapsed(&w.tm) > 1000:
+                        self._report(depth, False)
+                    delta += delta // 2
+                    if delta > 1000:
+                        delta = VALUE_INFINITE
+                sort_root_moves(w, 0, w.pv_idx + 1)
+                if ly_flag_get(w.stop):
+                    break
+                rm_score = w.root_moves[w.pv_idx].score
+                if w.root_moves[w.pv_idx].avg_score == -VALUE_INFINITE:
+                    w.root_moves[w.pv_idx].avg_score = rm_score
+                else:
+                    w.root_moves[w.pv_idx].avg_score = (rm_score + w.root_moves[w.pv_idx].avg_score) // 2
+
+            if ly_flag_get(w.stop):
+                # An interrupted iteration still reports what it found.
+                if depth > 1:
+                    self._report(depth, True)
+                break
+            with gil:
+                self._completed = depth
+            self._report(depth, True)
+
+            # Mate limit reached?
+            if mate_limit and w.root_moves[0].score >= mate_in(2 * mate_limit):
+                break
+            # Soft time limit, scaled by the stability of the best move.
+            if w.tm.use_time and not ly_flag_get(w.pondering):
+                if w.root_moves[0].move == last_best:
+                    stable += 1
+                else:
+                    stable = 0
+                last_best = w.root_moves[0].move
+                scale = 1.6 - 0.15 * stable
+                if scale < 0.55:
+                    scale = 0.55
+                if w.n_root == 1:
+                    scale = 0.05
+                elapsed = time_elapsed(&w.tm)
+                if elapsed > w.tm.optimum * scale or elapsed > w.tm.maximum * 6 // 10:
+                    break
+        # Depth limit reached in ponder/infinite mode: the caller waits.

@@ -1,0 +1,36 @@
+# Soft and hard limits from the clock (https://www.chessprogramming.org/Time_Management).
+# The soft limit (optimum) is checked between iterations and scaled by how
+# stable the best move is; the hard limit (maximum) is polled inside the
+# tree, so even a deep iteration stops in time.  Move Overhead is kept in
+# reserve for the GUI and the pipes.
+from libc.stdint cimport int64_t
+from search.params cimport DEFAULT_MOVES_TO_GO, MAX_TIME_FACTOR, MAX_TIME_PERCENT
+
+
+cdef void time_init(TimeManager* tm, object limits, int side, int overhead) except *:
+    cdef int64_t clock, inc, left, mtg
+    tm.start = ly_now_ms()
+    tm.use_time = False
+    tm.optimum = tm.maximum = 1 << 50
+    if limits.movetime is not None:
+        tm.use_time = True
+        tm.optimum = tm.maximum = max(1, limits.movetime - overhead)
+        return
+    py_clock = limits.wtime if side == 0 else limits.btime
+    if py_clock is None or limits.infinite:
+        return
+    clock = py_clock
+    inc = max(0, (limits.winc if side == 0 else limits.binc) or 0)
+    tm.use_time = True
+    mtg = DEFAULT_MOVES_TO_GO
+    if limits.movestogo is not None and limits.movestogo > 0:
+        mtg = min(limits.movestogo, 50)
+    # Time we may spend in total over the next mtg moves, minus overhead.
+    left = max(1, clock + inc * (mtg - 1) - overhead * (2 + mtg))
+    tm.optimum = left // mtg
+    tm.maximum = min(tm.optimum * MAX_TIME_FACTOR,
+                     max(1, (clock - overhead) * MAX_TIME_PERCENT // 100))
+    if mtg == 1:
+        tm.maximum = max(1, (clock - overhead) * 80 // 100)
+    tm.optimum = max(1, min(tm.optimum, tm.maximum))
+    tm.maximum = max(1, tm.maximum)
