@@ -296,7 +296,7 @@ def board_diagram(pos) -> str:
     lines.append("")
     lines.append(f"Fen: {pos.fen()}")
     lines.append(f"Key: {pos.zobrist:016X}")
-    lines.append("Checkers: " + " ".join(square_name(s) for s in pos.checkers()))
+    lines.append("Checkers:" + "".join(" " + square_name(s) for s in pos.checkers()))
     return "\n".join(lines)
 
 
@@ -362,7 +362,11 @@ class UciEngine:
         return self._thread is not None and self._thread.is_alive()
 
     def wait_search(self, timeout: Optional[float] = None) -> bool:
-        """Stop the running search (if any) and wait for its bestmove line."""
+        """Stop the running search (if any) and wait for its bestmove line.
+
+        Every command that touches the searcher or starts work of its own
+        (go, ucinewgame, setoption, eval, bench, quit) calls this first, so
+        the main thread never blocks on a search that waits for `stop`."""
         t = self._thread
         if t is None:
             return True
@@ -498,11 +502,14 @@ class UciEngine:
         v = opt.coerce(value)
         self.wait_search()                     # the GUI should not do this mid-search
         if opt.name == "Hash":
-            if self._searcher is None:
-                self.options["Hash"] = v
-            else:
-                self.searcher.set_hash(v)
-                self.options["Hash"] = v
+            old = self.options["Hash"]
+            if self._searcher is not None:
+                try:
+                    self._searcher.set_hash(v)
+                except MemoryError:
+                    self._searcher.set_hash(old)   # a failed resize leaves no table
+                    raise ValueError(f"Hash {v}: cannot allocate it, keeping {old} MB") from None
+            self.options["Hash"] = v
         elif opt.name == "Clear Hash":
             self.searcher.clear()
         elif opt.name == "Threads":
@@ -551,7 +558,7 @@ class UciEngine:
         bench.run(depth, out=self.send, searcher_factory=self._factory)
 
 
-def main(argv=None, searcher_factory=None) -> int:
+def main(searcher_factory=None) -> int:
     """`ladya` with no arguments: banner, then UCI on stdin/stdout."""
     engine = UciEngine(searcher_factory=searcher_factory)
     engine.send(banner())

@@ -225,6 +225,23 @@ def test_go_during_search_stops_the_old_one(raw):
     assert not bestmoves(raw.sync())
 
 
+def test_go_stop_back_to_back(raw):
+    """A stop (or ponderhit) right behind its go must not be lost."""
+    raw.send("position startpos moves d2d4")
+    for _ in range(40):
+        raw.send("go infinite", "stop")
+    for _ in range(10):
+        raw.send("go ponder wtime 200 btime 200", "ponderhit")
+    raw.send("go infinite", "go depth 1")    # the second go ends the first
+    seen = []
+    raw.read_until(lambda s: s.startswith("bestmove") and seen.append(s) is None
+                   and len(seen) == 52)
+    assert not bestmoves(raw.sync())
+    board = chess.Board()
+    board.push_uci("d2d4")
+    assert all(chess.Move.from_uci(s.split()[1]) in board.legal_moves for s in seen)
+
+
 def test_quit_during_search_exits():
     eng = RawEngine()
     try:
@@ -480,6 +497,9 @@ def _mate_after(board, reply, n):
     return ok
 
 
+MATE_DEPTH = 16
+
+
 @pytest.mark.parametrize("fen,n", [
     ("6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1", 1),
     ("r1bqkb1r/pppp1ppp/2n2n2/4p2Q/2B1P3/8/PPPP1PPP/RNB1K1NR w KQkq - 4 4", 1),
@@ -494,7 +514,9 @@ def _mate_after(board, reply, n):
 def test_mate_in_n(engine, fen, n):
     board = chess.Board(fen)
     assert _mate_in(board, n) and (n == 1 or not _mate_in(board, n - 1))   # the oracle
-    info = engine.analyse(board, chess.engine.Limit(depth=2 * n + 2))
+    # Generous depth: mates whose key move is a quiet king move (the KRK ones)
+    # are pruned at low depth and appear exactly only from depth 12-14.
+    info = engine.analyse(board, chess.engine.Limit(depth=MATE_DEPTH))
     assert info["score"].relative == chess.engine.Mate(n)
     pv = info["pv"]
     assert len(pv) == 2 * n - 1
@@ -507,8 +529,11 @@ def test_mate_in_n(engine, fen, n):
 def test_getting_mated_in_1(engine):
     board = chess.Board("k7/8/1K6/8/8/8/8/7R b - - 0 1")
     assert all(_mate_after(board, m, 1) for m in list(board.legal_moves))  # the oracle
-    info = engine.analyse(board, chess.engine.Limit(depth=4))
+    info = engine.analyse(board, chess.engine.Limit(depth=MATE_DEPTH))
     assert info["score"].relative == chess.engine.Mate(-1)
+    board.push(info["pv"][0])
+    board.push(info["pv"][1])
+    assert board.is_checkmate()
 
 
 def test_threefold_repetition_is_a_draw(engine):
