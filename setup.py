@@ -37,6 +37,9 @@ for pyx in sorted(glob.glob("engine/*.pyx") + glob.glob("nnue/*.pyx")
     extensions.append(Extension(module, [pyx], include_dirs=[package],
                                 extra_compile_args=compile_args))
 
+if not extensions:
+    sys.exit("setup.py: no .pyx sources found; the package would have no extension modules")
+
 setup(ext_modules=cythonize(extensions, compiler_directives=directives,
                             include_path=["."], annotate=False,
                             build_dir=None))

@@ -3,6 +3,8 @@
     ladya                    UCI engine on stdin/stdout
     ladya perft DEPTH [FEN]  per-move split and total leaf count
     ladya bench [DEPTH]      fixed-depth search of the bench positions: node count, speed
+    ladya datagen --out DIR  self-play training data (training/datagen.py)
+    ladya data ...           inspect and convert training data
 """
 import argparse
 import sys
@@ -57,12 +59,13 @@ def main(argv=None) -> int:
     p.add_argument("-v", "--verbose", action="store_true", help="also print time and speed")
     b = sub.add_parser("bench", help="search the bench positions to a fixed depth")
     b.add_argument("depth", type=int, nargs="?", help="search depth (default: engine/bench.py)")
+    b.set_defaults(func=_bench)
+    from training.cli import add_parsers as add_training_parsers
+    add_training_parsers(sub)
     args = parser.parse_args(argv)
     if args.command == "perft":
         return _perft(args)
-    if args.command == "bench":
-        return _bench(args)
-    return 2
+    return args.func(args)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ class Limits:
     movestogo: Optional[int] = None  #: moves to the next time control (None: sudden death)
     movetime: Optional[int] = None   #: search exactly this long
     depth: Optional[int] = None      #: iterative-deepening depth limit
-    nodes: Optional[int] = None      #: node limit
+    nodes: Optional[int] = None      #: node limit (hard: stops inside the tree)
+    soft_nodes: Optional[int] = None  #: no new iteration after this many nodes (hard cap 8x)
     mate: Optional[int] = None       #: look for a mate in this many moves
     infinite: bool = False           #: search until `stop`
     ponder: bool = False             #: pondering: no time limit until `ponderhit`

@@ -25,6 +25,8 @@ from search.history cimport History, history_update
 from search.movepick cimport MovePicker, picker_init_main, picker_init_qs, next_move
 from search.timeman cimport TimeManager, time_init, time_elapsed, ly_now_ms
 from search.evaluate cimport evaluate
+from nnue.network cimport NetData, Network
+from nnue.accumulator cimport AccStack, acc_alloc, acc_free, acc_set_root, acc_push, nnue_evaluate
 from search.params cimport *
 
 from search.limits import SearchResult
@@ -91,9 +93,20 @@ cdef struct Worker:
     int nmp_min_ply
     uint64_t nodes
     uint64_t node_limit           # 0 = none
+    uint64_t soft_node_limit      # 0 = none: checked between iterations
     TimeManager tm
     volatile int* stop
     volatile int* pondering
+    const NetData* net            # NULL: the bootstrap evaluation
+    AccStack acc
+
+
+# The evaluation the search uses: the NNUE when a net is loaded, else the
+# bootstrap (PeSTO) evaluation.
+cdef inline int static_eval(Worker* w) noexcept nogil:
+    if w.net != NULL:
+        return nnue_evaluate(&w.acc, w.net, &w.board)
+    return evaluate(&w.board)
 
 
 cdef inline int mate_in(int ply) noexcept nogil:
@@ -155,6 +168,8 @@ cdef inline void do_move(Worker* w, Stack* ss, Move m) noexcept nogil:
     w.nodes += 1
     make_move(b, m)
     tt_prefetch(w.tt, b.st.key)
+    if w.net != NULL:
+        acc_push(&w.acc, b)
 
 
 cdef inline void update_pv(Stack* ss, Move m) noexcept nogil:
@@ -231,7 +246,7 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexce
     if is_draw(b, ply):
         return 0
     if ply >= MAX_PLY:
-        return 0 if in_check else evaluate(b)
+        return 0 if in_check else static_eval(w)
 
     tte = tt_probe(w.tt, b.st.key, &found)
     if found:
@@ -250,7 +265,7 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexce
         if found and tte.eval != VALUE_NONE:
             stand_pat = tte.eval
         else:
-            stand_pat = evaluate(b)
+            stand_pat = static_eval(w)
         ss.static_eval = stand_pat
         # A TT bound can sharpen the stand-pat score.
         if found and tt_value != VALUE_NONE and \
@@ -377,7 +392,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
         if ly_flag_get(w.stop) or is_draw(b, ply):
             return 0
         if ply >= MAX_PLY:
-            return 0 if in_check else evaluate(b)
+            return 0 if in_check else static_eval(w)
         # Mate distance pruning: no line can beat a shorter mate found earlier.
         if alpha < mated_in(ply):
             alpha = mated_in(ply)
@@ -419,7 +434,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
             if found and tte.eval != VALUE_NONE:
                 ss.static_eval = eval_ = tte.eval
             else:
-                ss.static_eval = eval_ = evaluate(b)
+                ss.static_eval = eval_ = static_eval(w)
                 if not found:
                     tt_store(w.tt, tte, b.st.key, VALUE_NONE, BOUND_NONE, -TT_DEPTH_OFFSET + 1,
                              MOVE_NONE, eval_, False)
@@ -455,6 +470,8 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
                 ss.cont_hist = &w.hist.continuation[0][0][0]
                 w.nodes += 1
                 make_null_move(b)
+                if w.net != NULL:
+                    acc_push(&w.acc, b)
                 value = -search(w, ss + 1, -beta, -beta + 1, depth - null_r, not cut_node)
                 unmake_null_move(b)
                 if ly_flag_get(w.stop):
@@ -674,6 +691,7 @@ cdef class Searcher:
     cdef object on_info
     cdef object limits
     cdef int _completed
+    cdef Network network
 
     def __cinit__(self, int hash_mb=16):
         memset(&self.tt, 0, sizeof(TT))
@@ -689,6 +707,7 @@ cdef class Searcher:
     def __dealloc__(self):
         if self.w != NULL:
             board_free(&self.w.board)
+            acc_free(&self.w.acc)
             free(self.w)
         free(self.hist)
         tt_free(&self.tt)
@@ -708,7 +727,25 @@ cdef class Searcher:
 
     def evaluate(self, Position pos):
         """Static evaluation in centipawns from the side to move's view."""
+        if self.network is not None:
+            from nnue.accumulator import evaluate as nnue_eval
+            return nnue_eval(self.network, pos)
         return evaluate(&pos.b)
+
+    def set_network(self, Network net):
+        """Evaluate with `net` (a nnue.network.Network), or None for the
+        bootstrap evaluation."""
+        if net is not None:
+            acc_alloc(&self.w.acc, net.net.hidden)
+        self.network = net
+
+    @property
+    def network(self):
+        return self.network
+
+    @property
+    def eval_name(self):
+        return "bootstrap (PeSTO)" if self.network is None else f"NNUE {self.network.description}"
 
     def stop(self):
         ly_flag_set(&self.stop_flag, 1)
@@ -729,6 +766,11 @@ cdef class Searcher:
         cdef int64_t elapsed
         board_copy(&w.board, &pos.b)
         board_reserve(&w.board, MAX_PLY + 16)
+        if self.network is not None:
+            w.net = &self.network.net
+            acc_set_root(&w.acc, w.net, &w.board)
+        else:
+            w.net = NULL
         self.stop_flag = 0
         self.ponder_flag = 1 if limits.ponder else 0
         self.on_info = on_info
@@ -739,6 +781,10 @@ cdef class Searcher:
         w.pondering = &self.ponder_flag
         w.nodes = 0
         w.node_limit = limits.nodes if limits.nodes else 0
+        soft = getattr(limits, "soft_nodes", None)
+        w.soft_node_limit = soft if soft else 0
+        if soft and not w.node_limit:
+            w.node_limit = 8 * soft
         time_init(&w.tm, limits, w.board.side, self.move_overhead)
 
         n = generate_moves(&w.board, moves, GEN_ALL)
@@ -917,6 +963,8 @@ cdef class Searcher:
                 self._completed = depth
             self._report(depth, True)
 
+            if w.soft_node_limit and w.nodes >= w.soft_node_limit:
+                break
             # Mate limit reached?
             if mate_limit and w.root_moves[0].score >= mate_in(2 * mate_limit):
                 break

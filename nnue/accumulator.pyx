@@ -1,0 +1,237 @@
+import os
+from libc.stdlib cimport malloc, free
+from libc.stdint cimport int16_t, int32_t, uintptr_t, uint8_t, int64_t
+from engine.types cimport SQ_NONE, KING
+from engine.board cimport Board, StateInfo, DirtyPiece, king_square
+from engine.position cimport Position, make_move, unmake_move, board_reserve
+from engine.movegen cimport generate_moves, GEN_ALL
+from nnue.network cimport NetData, Network
+from nnue.features cimport halfkp_index, active_features, MAX_ACTIVE_FEATURES
+
+cdef extern from "kernels.h" nogil:
+    ctypedef void (*ly_update_fn)(int16_t*, const int16_t*, const int16_t*,
+                                  const int32_t*, int, const int32_t*, int, int)
+    ctypedef int32_t (*ly_dot_fn)(const int16_t*, const int16_t*, const int16_t*, int, int)
+    ctypedef struct LyKernels:
+        const char* name
+        ly_update_fn update
+        ly_dot_fn crelu_dot
+    LyKernels ly_kernels
+    int ly_kernels_select(const char* name)
+    const char* ly_kernels_available()
+
+cdef extern from "../search/sync.h" nogil:
+    int64_t ly_now_ms()
+
+
+cdef int acc_alloc(AccStack* a, int hidden) except -1:
+    cdef size_t size = <size_t>ACC_PLIES * 2 * hidden * sizeof(int16_t)
+    acc_free(a)
+    a.raw = malloc(size + 64)
+    if a.raw == NULL:
+        raise MemoryError("cannot allocate accumulators")
+    a.data = <int16_t*>(((<uintptr_t>a.raw) + 63) & ~(<uintptr_t>63))
+    a.hidden = hidden
+    return 0
+
+
+cdef void acc_free(AccStack* a) noexcept:
+    free(a.raw)
+    a.raw = NULL
+    a.data = NULL
+
+
+cdef inline int16_t* acc_at(AccStack* a, int ply, int perspective) noexcept nogil:
+    return a.data + (<size_t>(2 * ply + perspective)) * a.hidden
+
+
+cdef inline void refresh(AccStack* a, const NetData* net, const Board* b, int ply, int c) noexcept nogil:
+    cdef int32_t feats[MAX_ACTIVE_FEATURES]
+    cdef int n = active_features(b, c, feats)
+    ly_kernels.update(acc_at(a, ply, c), net.ft_b, net.ft_w, feats, n, NULL, 0, a.hidden)
+    a.computed[ply][c] = 1
+
+
+cdef void acc_set_root(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
+    a.root_sp = b.sp
+    refresh(a, net, b, 0, 0)
+    refresh(a, net, b, 0, 1)
+
+
+cdef inline bint moved_own_king(const DirtyPiece* d, int c) noexcept nogil:
+    cdef int i
+    for i in range(d.count):
+        if d.piece[i] == ((c << 3) | KING):
+            return True
+    return False
+
+
+# Bring perspective c of the current ply up to date: walk back to the last
+# computed ply, then apply each move's changes in one fused pass per ply;
+# if c's king moved on the way, refresh from the board instead.
+cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, int c) noexcept nogil:
+    cdef int p = b.sp - a.root_sp
+    cdef int j = p, k, i, ksq, n_add, n_sub
+    cdef const DirtyPiece* d
+    cdef int32_t add[3]
+    cdef int32_t sub[3]
+    while j > 0 and not a.computed[j][c]:
+        if moved_own_king(&b.states[a.root_sp + j].dirty, c):
+            refresh(a, net, b, p, c)
+            return
+        j -= 1
+    ksq = king_square(b, c)
+    for k in range(j + 1, p + 1):
+        d = &b.states[a.root_sp + k].dirty
+        n_add = n_sub = 0
+        for i in range(d.count):
+            if (d.piece[i] & 7) == KING:
+                continue
+            if d.frm[i] != SQ_NONE:
+                sub[n_sub] = halfkp_index(c, ksq, d.piece[i], d.frm[i])
+                n_sub += 1
+            if d.to[i] != SQ_NONE:
+                add[n_add] = halfkp_index(c, ksq, d.piece[i], d.to[i])
+                n_add += 1
+        ly_kernels.update(acc_at(a, k, c), acc_at(a, k - 1, c), net.ft_w, add, n_add, sub, n_sub, a.hidden)
+        a.computed[k][c] = 1
+
+
+# Evaluation in centipawns from the side to move's view.
+cdef int nnue_evaluate(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
+    cdef int p = b.sp - a.root_sp
+    cdef int stm = b.side
+    cdef int64_t out
+    if not a.computed[p][0]:
+        update_perspective(a, net, b, 0)
+    if not a.computed[p][1]:
+        update_perspective(a, net, b, 1)
+    out = ly_kernels.crelu_dot(acc_at(a, p, stm), acc_at(a, p, stm ^ 1), net.out_w, a.hidden, net.qa)
+    out += net.out_b
+    return <int>(out * net.scale // (<int64_t>net.qa * net.qb))
+
+
+# --- runtime SIMD selection -------------------------------------------------
+
+def simd_path():
+    """Name of the kernel path in use: 'avx2', 'sse2', 'neon' or 'scalar'."""
+    return ly_kernels.name.decode()
+
+
+def available_simd():
+    """Paths this CPU can run, best first."""
+    return ly_kernels_available().decode().split()
+
+
+def select_simd(str name=""):
+    """Use kernel path `name` ('' = best available); ValueError if unavailable."""
+    if ly_kernels_select(name.encode()) != 0:
+        raise ValueError(f"SIMD path {name!r} is not available on this CPU "
+                         f"(available: {', '.join(available_simd())})")
+    return simd_path()
+
+
+_forced = os.environ.get("LADYA_SIMD", "")
+if ly_kernels_select(_forced.encode()) != 0:
+    import sys
+    print(f"info string LADYA_SIMD={_forced!r} is not available here; using the best path",
+          file=sys.stderr)
+    ly_kernels_select(b"")
+
+
+# --- Python helpers (tests, benchmarks, the UCI `eval` command) ------------
+
+def evaluate(Network net not None, Position pos not None):
+    """NNUE evaluation of `pos` (centipawns, side to move) by full refresh."""
+    cdef AccStack a
+    a.raw = NULL
+    acc_alloc(&a, net.net.hidden)
+    try:
+        acc_set_root(&a, &net.net, &pos.b)
+        return nnue_evaluate(&a, &net.net, &pos.b)
+    finally:
+        acc_free(&a)
+
+
+def accumulators(Network net not None, Position pos not None):
+    """(white, black) accumulator vectors of `pos` by full refresh, as lists."""
+    cdef AccStack a
+    a.raw = NULL
+    acc_alloc(&a, net.net.hidden)
+    try:
+        acc_set_root(&a, &net.net, &pos.b)
+        return ([acc_at(&a, 0, 0)[i] for i in range(a.hidden)],
+                [acc_at(&a, 0, 1)[i] for i in range(a.hidden)])
+    finally:
+        acc_free(&a)
+
+
+def check_incremental(Network net not None, Position pos not None, list moves):
+    """Play `moves` (UCI) from `pos`, evaluating incrementally after each,
+    and compare both accumulators bit for bit with a full refresh.  Returns
+    the list of incremental evaluations; raises AssertionError on mismatch."""
+    cdef AccStack a, fresh
+    cdef Position p = pos.copy()
+    cdef int c, i, ply = 0
+    a.raw = NULL
+    fresh.raw = NULL
+    acc_alloc(&a, net.net.hidden)
+    acc_alloc(&fresh, net.net.hidden)
+    evals = []
+    try:
+        acc_set_root(&a, &net.net, &p.b)
+        for uci in moves:
+            p.push_uci(uci)
+            ply += 1
+            if ply >= ACC_PLIES - 1:
+                break
+            acc_push(&a, &p.b)
+            evals.append(nnue_evaluate(&a, &net.net, &p.b))
+            acc_set_root(&fresh, &net.net, &p.b)
+            for c in range(2):
+                for i in range(a.hidden):
+                    if acc_at(&a, ply, c)[i] != acc_at(&fresh, 0, c)[i]:
+                        raise AssertionError(f"accumulator {c} differs at ply {ply} ({uci}) "
+                                             f"index {i} in {p.fen()}")
+        return evals
+    finally:
+        acc_free(&a)
+        acc_free(&fresh)
+
+
+def bench_eval(Network net not None, list fens, int repeats, bint incremental):
+    """(seconds, evaluations): full refresh of each position, or incremental
+    updates along each legal move and back (the search's pattern)."""
+    cdef AccStack a
+    cdef Position pos
+    cdef int r, i, n
+    cdef long long count = 0
+    cdef int64_t t0
+    cdef unsigned short moves[256]
+    cdef volatile int sink = 0
+    a.raw = NULL
+    acc_alloc(&a, net.net.hidden)
+    positions = [Position(f) for f in fens]
+    try:
+        t0 = ly_now_ms()
+        for pos in positions:
+            board_reserve(&pos.b, 4)
+            n = generate_moves(&pos.b, moves, GEN_ALL)
+            with nogil:
+                for r in range(repeats):
+                    acc_set_root(&a, &net.net, &pos.b)
+                    for i in range(n):
+                        make_move(&pos.b, moves[i])
+                        if incremental:
+                            acc_push(&a, &pos.b)
+                            sink += nnue_evaluate(&a, &net.net, &pos.b)
+                        else:
+                            a.root_sp = pos.b.sp
+                            refresh(&a, &net.net, &pos.b, 0, 0)
+                            refresh(&a, &net.net, &pos.b, 0, 1)
+                            sink += nnue_evaluate(&a, &net.net, &pos.b)
+                        unmake_move(&pos.b)
+                        count += 1
+        return (ly_now_ms() - t0) / 1000.0, count
+    finally:
+        acc_free(&a)

@@ -1,0 +1,24 @@
+# HalfKP input features, shared by the engine and the trainer.
+#
+# For perspective c (WHITE = 0, BLACK = 1), with squares flipped vertically
+# (sq ^ 56) when c is Black so that each side sees itself at the bottom:
+#
+#   index = king_sq * 640 + (2 * (type - 1) + (colour != c)) * 64 + sq
+#
+# king_sq: c's own king (flipped for Black); type: PAWN=1 .. QUEEN=5 (kings
+# are not features); own pieces get the even piece index, enemy pieces the
+# odd one.  64 king squares x 10 piece kinds x 64 squares = 40960.
+from libc.stdint cimport int32_t
+from engine.board cimport Board
+
+cdef enum:
+    HALFKP_FEATURES = 40960
+    MAX_ACTIVE_FEATURES = 32
+
+cdef inline int halfkp_index(int perspective, int ksq, int piece, int sq) noexcept nogil:
+    cdef int flip = 56 * perspective
+    return ((ksq ^ flip) * 640
+            + (2 * ((piece & 7) - 1) + ((piece >> 3) != perspective)) * 64
+            + (sq ^ flip))
+
+cdef int active_features(const Board* b, int perspective, int32_t* out) noexcept nogil

@@ -1,0 +1,41 @@
+from libc.stdint cimport int32_t
+from engine.board cimport Board, king_square
+from engine.bitboard cimport pop_lsb
+from engine.types cimport Bitboard
+from engine.position cimport Position
+import numpy as np
+
+HALFKP_FEATURES_PY = HALFKP_FEATURES
+
+
+# All active features of one perspective; returns their number (<= 30).
+cdef int active_features(const Board* b, int perspective, int32_t* out) noexcept nogil:
+    cdef int ksq = king_square(b, perspective)
+    cdef Bitboard pieces = b.by_type[0] & ~b.by_type[6]
+    cdef int n = 0, sq
+    while pieces:
+        sq = pop_lsb(&pieces)
+        out[n] = halfkp_index(perspective, ksq, b.squares[sq], sq)
+        n += 1
+    return n
+
+
+def feature_indices(Position pos not None, int perspective):
+    """Sorted HalfKP indices active for `perspective` (0 = White, 1 = Black)."""
+    cdef int32_t buf[MAX_ACTIVE_FEATURES]
+    cdef int n = active_features(&pos.b, perspective, buf)
+    return sorted(buf[i] for i in range(n))
+
+
+def side_features(Position pos not None):
+    """(side-to-move features, other side's features), as the net consumes them."""
+    stm = 0 if pos.turn else 1
+    return feature_indices(pos, stm), feature_indices(pos, 1 - stm)
+
+
+def index(int perspective, int king_sq, str piece, int sq):
+    """HalfKP index of `piece` ('P'..'q', not a king) on `sq` seen by `perspective`."""
+    if len(piece) != 1 or piece not in "PNBRQpnbrq":
+        raise ValueError(f"not a HalfKP piece: {piece!r}")
+    code = " PNBRQ   pnbrq".index(piece)
+    return halfkp_index(perspective, king_sq, code, sq)

@@ -1,0 +1,217 @@
+"""The `.nnue` file format: the contract between the trainer and the engine.
+
+All integers are little-endian.  Layout::
+
+    offset  size  field
+    0       8     magic            b"LADYANNU"
+    8       4     version          uint32, currently 1
+    12      4     arch_hash        uint32, crc32 of the architecture text below
+    16      4     arch_len         uint32, length of the architecture text
+    20      n     arch             ASCII, e.g. "HalfKP(40960)->256x2->1 CReLU[0,255] QA=255 QB=64 scale=400"
+    ..      4     feature_set      uint32, 1 = HalfKP
+    ..      4     n_features       uint32, 40960 for HalfKP
+    ..      4     hidden           uint32, accumulator width per perspective (multiple of 32)
+    ..      4     activation       uint32, 0 = clipped ReLU to [0, QA]
+    ..      4     QA               int32, transformer scale (activation ceiling)
+    ..      4     QB               int32, output-weight scale
+    ..      4     scale            int32, centipawns per unit of float output
+    ..      2*F*H ft_weights       int16[n_features][hidden], one row per feature
+    ..      2*H   ft_bias          int16[hidden]
+    ..      4*H   out_weights      int16[2*hidden], side to move's half first
+    ..      4     out_bias         int32
+    ..      4     checksum         uint32, crc32 of every byte before it
+
+Semantics (float model, as the trainer fits it)::
+
+    a_c  = B + sum(A[f] for f in active_features(c))        c = stm, nstm
+    h    = clip([a_stm || a_nstm], 0, 1)
+    eval = (C . h + d) * scale                              centipawns, side to move
+
+Quantized: A, B -> round(x * QA) int16; C -> round(x * QB) int16;
+d -> round(x * QA * QB) int32; integer eval = (C_q . clip(a_q, 0, QA) + d_q) * scale // (QA * QB).
+
+Why nothing overflows (QA = 255, QB = 64): the exporter refuses nets with
+|B_q| + 30 * max|A_q| > 32767, so an accumulator (bias plus at most 30
+rows) stays inside int16; |C_q| <= 127 (float |C| <= 1.98) bounds the dot
+product by 512 * 255 * 127 < 2^24, far inside int32.
+"""
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+MAGIC = b"LADYANNU"
+VERSION = 1
+FEATURE_SET_HALFKP = 1
+ACTIVATION_CRELU = 0
+HALFKP_FEATURES = 40960
+MAX_ACTIVE = 30          # at most 30 non-king pieces per perspective
+QA = 255
+QB = 64
+SCALE = 400
+OUT_WEIGHT_LIMIT = 127   # |C_q| bound that keeps the dot product far from int32 overflow
+
+
+def architecture_text(hidden: int, qa: int, qb: int, scale: int) -> str:
+    return (f"HalfKP({HALFKP_FEATURES})->{hidden}x2->1 CReLU[0,{qa}] "
+            f"QA={qa} QB={qb} scale={scale}")
+
+
+@dataclass
+class QuantizedNet:
+    """The integer network exactly as stored."""
+    ft_weights: np.ndarray    # int16 [n_features, hidden]
+    ft_bias: np.ndarray       # int16 [hidden]
+    out_weights: np.ndarray   # int16 [2 * hidden]
+    out_bias: int             # int32
+    qa: int = QA
+    qb: int = QB
+    scale: int = SCALE
+
+    @property
+    def hidden(self) -> int:
+        return int(self.ft_bias.shape[0])
+
+    def validate(self) -> None:
+        """Raise ValueError if shapes, dtypes or value ranges are wrong."""
+        h = self.hidden
+        if h <= 0 or h % 32 or h > 4096:
+            raise ValueError(f"hidden width must be a positive multiple of 32 up to 4096, got {h}")
+        if self.ft_weights.shape != (HALFKP_FEATURES, h):
+            raise ValueError(f"ft_weights must have shape ({HALFKP_FEATURES}, {h}), "
+                             f"got {self.ft_weights.shape}")
+        if self.out_weights.shape != (2 * h,):
+            raise ValueError(f"out_weights must have shape ({2 * h},), got {self.out_weights.shape}")
+        for name in ("ft_weights", "ft_bias", "out_weights"):
+            if getattr(self, name).dtype != np.int16:
+                raise ValueError(f"{name} must be int16")
+        if not (0 < self.qa <= 1023 and 0 < self.qb <= 1024 and 0 < self.scale <= 10000):
+            raise ValueError(f"QA/QB/scale out of range: {self.qa}/{self.qb}/{self.scale}")
+        worst = int(np.abs(self.ft_bias.astype(np.int32)).max(initial=0)) + \
+            MAX_ACTIVE * int(np.abs(self.ft_weights.astype(np.int32)).max(initial=0))
+        if worst > 32767:
+            raise ValueError(f"transformer values could overflow int16 in the accumulator "
+                             f"(|bias| + {MAX_ACTIVE}*|weight| = {worst} > 32767)")
+        if int(np.abs(self.out_weights.astype(np.int32)).max(initial=0)) > OUT_WEIGHT_LIMIT:
+            raise ValueError(f"output weights exceed +-{OUT_WEIGHT_LIMIT}")
+        if not -(2 ** 31) <= int(self.out_bias) < 2 ** 31:
+            raise ValueError("output bias does not fit in int32")
+
+
+def write_net(path, net: QuantizedNet) -> None:
+    """Write `net` to `path` (validated first; written atomically)."""
+    import os
+    net.validate()
+    arch = architecture_text(net.hidden, net.qa, net.qb, net.scale).encode("ascii")
+    parts = [
+        MAGIC,
+        struct.pack("<III", VERSION, zlib.crc32(arch), len(arch)),
+        arch,
+        struct.pack("<IIIIiii", FEATURE_SET_HALFKP, HALFKP_FEATURES, net.hidden,
+                    ACTIVATION_CRELU, net.qa, net.qb, net.scale),
+        net.ft_weights.astype("<i2").tobytes(),
+        net.ft_bias.astype("<i2").tobytes(),
+        net.out_weights.astype("<i2").tobytes(),
+        struct.pack("<i", int(net.out_bias)),
+    ]
+    body = b"".join(parts)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(body)
+        f.write(struct.pack("<I", zlib.crc32(body)))
+    os.replace(tmp, path)
+
+
+def read_net(path) -> QuantizedNet:
+    """Read and validate a net file; ValueError names what is wrong."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return parse_net(data, str(path))
+
+
+def parse_net(data: bytes, name: str = "net") -> QuantizedNet:
+    def need(offset, size, what):
+        if offset + size > len(data):
+            raise ValueError(f"{name}: truncated file ({len(data)} bytes) while reading {what}")
+
+    need(0, 8, "the magic")
+    if data[:8] != MAGIC:
+        raise ValueError(f"{name}: not a Ladya net (bad magic {data[:8]!r})")
+    need(8, 12, "the header")
+    version, arch_hash, arch_len = struct.unpack_from("<III", data, 8)
+    if version != VERSION:
+        raise ValueError(f"{name}: unsupported version {version} (this engine reads {VERSION})")
+    if arch_len > 1024:
+        raise ValueError(f"{name}: architecture text too long ({arch_len})")
+    need(20, arch_len, "the architecture text")
+    arch = data[20:20 + arch_len]
+    if zlib.crc32(arch) != arch_hash:
+        raise ValueError(f"{name}: architecture hash mismatch")
+    off = 20 + arch_len
+    need(off, 28, "the sizes")
+    feature_set, n_features, hidden, activation, qa, qb, scale = struct.unpack_from("<IIIIiii", data, off)
+    off += 28
+    if feature_set != FEATURE_SET_HALFKP or n_features != HALFKP_FEATURES:
+        raise ValueError(f"{name}: unsupported feature set {feature_set} with {n_features} features")
+    if activation != ACTIVATION_CRELU:
+        raise ValueError(f"{name}: unsupported activation {activation}")
+    if hidden == 0 or hidden % 32 or hidden > 4096:
+        raise ValueError(f"{name}: bad hidden width {hidden}")
+    try:
+        expected_arch = architecture_text(hidden, qa, qb, scale).encode("ascii")
+    except Exception:  # pragma: no cover - ints always format
+        expected_arch = b""
+    if arch != expected_arch:
+        raise ValueError(f"{name}: architecture text {arch!r} does not match the header sizes")
+    total = off + 2 * n_features * hidden + 2 * hidden + 4 * hidden + 4 + 4
+    if len(data) < total:
+        raise ValueError(f"{name}: truncated file ({len(data)} of {total} bytes)")
+    if len(data) > total:
+        raise ValueError(f"{name}: {len(data) - total} unexpected bytes after the checksum")
+    (checksum,) = struct.unpack_from("<I", data, total - 4)
+    if zlib.crc32(memoryview(data)[:total - 4]) != checksum:
+        raise ValueError(f"{name}: checksum mismatch (corrupt file)")
+    ft_w = np.frombuffer(data, "<i2", n_features * hidden, off).reshape(n_features, hidden)
+    off += 2 * n_features * hidden
+    ft_b = np.frombuffer(data, "<i2", hidden, off)
+    off += 2 * hidden
+    out_w = np.frombuffer(data, "<i2", 2 * hidden, off)
+    off += 4 * hidden
+    (out_b,) = struct.unpack_from("<i", data, off)
+    net = QuantizedNet(ft_w.astype(np.int16), ft_b.astype(np.int16), out_w.astype(np.int16),
+                       int(out_b), qa, qb, scale)
+    net.validate()
+    return net
+
+
+@dataclass
+class FloatNet:
+    """The float network the trainer fits; quantize() turns it into the file."""
+    A: np.ndarray     # float [n_features, hidden]   transformer weights
+    B: np.ndarray     # float [hidden]               transformer bias
+    C: np.ndarray     # float [2 * hidden]           output weights (stm half first)
+    d: float          # output bias
+
+    def quantize(self, qa: int = QA, qb: int = QB, scale: int = SCALE) -> QuantizedNet:
+        """Round to the integer net; ValueError if anything would overflow."""
+        net = QuantizedNet(np.round(self.A * qa).astype(np.int64).clip(-32768, 32767).astype(np.int16),
+                           np.round(self.B * qa).astype(np.int64).clip(-32768, 32767).astype(np.int16),
+                           np.round(self.C * qb).astype(np.int64).clip(-32768, 32767).astype(np.int16),
+                           int(round(self.d * qa * qb)), qa, qb, scale)
+        if (np.abs(self.A * qa) > 32767).any() or (np.abs(self.B * qa) > 32767).any() \
+                or (np.abs(self.C * qb) > 32767).any():
+            raise ValueError("a weight does not fit in int16 after scaling")
+        net.validate()
+        return net
+
+    @staticmethod
+    def random(hidden: int = 256, seed: int = 0, scale_a: float = 0.05) -> "FloatNet":
+        """A random net within the quantizable range (tests, initialisation)."""
+        rng = np.random.default_rng(seed)
+        return FloatNet(rng.normal(0, scale_a, (HALFKP_FEATURES, hidden)).clip(-1, 1),
+                        rng.normal(0.25, 0.1, hidden).clip(-1, 1),
+                        rng.normal(0, 0.3, 2 * hidden).clip(-1.9, 1.9),
+                        float(rng.normal(0, 0.05)))

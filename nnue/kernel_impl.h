@@ -1,0 +1,43 @@
+/* NNUE kernel bodies, written once against simd.h's vocabulary and
+ * compiled once per target by kernels.h (names get the target suffix).
+ * Not for inclusion anywhere else. */
+#define LY_CAT2(a, b) a##_##b
+#define LY_CAT(a, b) LY_CAT2(a, b)
+
+/* Registers per pass: 8 vectors (128 int16 on AVX2) keep everything in
+ * registers on every target while rows are added and subtracted. */
+#define LY_REGS 8
+
+/* dst = src + sum(rows[add]) - sum(rows[sub]), rows of `width` int16.
+ * One pass over memory for any mix of additions and removals (quiet move,
+ * capture, castling, promotion, or a refresh from the bias). */
+LY_TARGET_ATTR static void LY_CAT(ly_update, LY_SUFFIX)(
+        int16_t* dst, const int16_t* src, const int16_t* weights,
+        const int32_t* add, int n_add, const int32_t* sub, int n_sub, int width) {
+    const int chunk = LANES16 * LY_REGS;
+    for (int base = 0; base < width; base += chunk) {
+        vec16 r[LY_REGS];
+        for (int k = 0; k < LY_REGS; k++) r[k] = vec_load(src + base + k * LANES16);
+        for (int i = 0; i < n_add; i++) {
+            const int16_t* row = weights + (size_t)add[i] * width + base;
+            for (int k = 0; k < LY_REGS; k++) r[k] = vec_add(r[k], vec_load(row + k * LANES16));
+        }
+        for (int i = 0; i < n_sub; i++) {
+            const int16_t* row = weights + (size_t)sub[i] * width + base;
+            for (int k = 0; k < LY_REGS; k++) r[k] = vec_sub(r[k], vec_load(row + k * LANES16));
+        }
+        for (int k = 0; k < LY_REGS; k++) vec_store(dst + base + k * LANES16, r[k]);
+    }
+}
+
+/* sum(clip(us, 0, qa) * w[:width]) + sum(clip(them, 0, qa) * w[width:]). */
+LY_TARGET_ATTR static int32_t LY_CAT(ly_crelu_dot, LY_SUFFIX)(
+        const int16_t* us, const int16_t* them, const int16_t* w, int width, int qa) {
+    vec16 ceiling = vec_set16((int16_t)qa);
+    vec32 acc = vec_zero32();
+    for (int i = 0; i < width; i += LANES16) {
+        acc = vec_dot_acc(acc, vec_crelu(vec_load(us + i), ceiling), vec_load(w + i));
+        acc = vec_dot_acc(acc, vec_crelu(vec_load(them + i), ceiling), vec_load(w + width + i));
+    }
+    return vec_hsum32(acc);
+}

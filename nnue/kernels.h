@@ -1,0 +1,133 @@
+/* NNUE kernels with runtime dispatch.
+ *
+ * Every build carries the plain-C kernels plus the SIMD ones its CPU family
+ * can have (SSE2 and AVX2 on x86-64, NEON on arm64); ly_kernels_select()
+ * picks the best one the running CPU supports, or the one named by the
+ * caller (the LADYA_SIMD environment variable) for testing. */
+#ifndef LADYA_KERNELS_H
+#define LADYA_KERNELS_H
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define LY_HAVE_X86 1
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+#endif
+#elif defined(__aarch64__) || defined(_M_ARM64)
+#define LY_HAVE_NEON 1
+#endif
+
+/* Plain C: the reference every SIMD path must match bit for bit. */
+static void ly_update_scalar(int16_t* dst, const int16_t* src, const int16_t* weights,
+                             const int32_t* add, int n_add, const int32_t* sub, int n_sub,
+                             int width) {
+    for (int j = 0; j < width; j++) {
+        int16_t v = src[j];
+        for (int i = 0; i < n_add; i++) v = (int16_t)(v + weights[(size_t)add[i] * width + j]);
+        for (int i = 0; i < n_sub; i++) v = (int16_t)(v - weights[(size_t)sub[i] * width + j]);
+        dst[j] = v;
+    }
+}
+
+static int32_t ly_crelu_dot_scalar(const int16_t* us, const int16_t* them, const int16_t* w,
+                                   int width, int qa) {
+    int32_t sum = 0;
+    for (int i = 0; i < width; i++) {
+        int a = us[i] < 0 ? 0 : (us[i] > qa ? qa : us[i]);
+        int b = them[i] < 0 ? 0 : (them[i] > qa ? qa : them[i]);
+        sum += a * w[i] + b * w[width + i];
+    }
+    return sum;
+}
+
+#ifdef LY_HAVE_X86
+#define LY_TARGET 2
+#include "simd.h"
+#include "kernel_impl.h"
+#undef LY_TARGET
+#define LY_TARGET 3
+#include "simd.h"
+#include "kernel_impl.h"
+#undef LY_TARGET
+#endif
+#ifdef LY_HAVE_NEON
+#define LY_TARGET 4
+#include "simd.h"
+#include "kernel_impl.h"
+#undef LY_TARGET
+#endif
+
+typedef void (*ly_update_fn)(int16_t*, const int16_t*, const int16_t*,
+                             const int32_t*, int, const int32_t*, int, int);
+typedef int32_t (*ly_dot_fn)(const int16_t*, const int16_t*, const int16_t*, int, int);
+
+typedef struct {
+    const char* name;
+    ly_update_fn update;
+    ly_dot_fn crelu_dot;
+} LyKernels;
+
+static LyKernels ly_kernels = {"scalar", ly_update_scalar, ly_crelu_dot_scalar};
+
+static int ly_cpu_has_avx2(void) {
+#ifdef LY_HAVE_X86
+#if defined(_MSC_VER) && !defined(__clang__)
+    int r[4];
+    __cpuid(r, 0);
+    if (r[0] < 7) return 0;
+    __cpuid(r, 1);
+    /* OSXSAVE and AVX, and the OS saves the YMM state */
+    if (!((r[2] >> 27) & 1) || !((r[2] >> 28) & 1)) return 0;
+    if ((_xgetbv(0) & 6) != 6) return 0;
+    __cpuidex(r, 7, 0);
+    return (r[1] >> 5) & 1;
+#else
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+#endif
+#else
+    return 0;
+#endif
+}
+
+/* Which paths this CPU can run, best first: "avx2 sse2 scalar" etc. */
+static const char* ly_kernels_available(void) {
+#ifdef LY_HAVE_X86
+    return ly_cpu_has_avx2() ? "avx2 sse2 scalar" : "sse2 scalar";
+#elif defined(LY_HAVE_NEON)
+    return "neon scalar";
+#else
+    return "scalar";
+#endif
+}
+
+/* Select a path by name ("" = the best available).  Returns 0, or -1 if
+ * the name is unknown or this CPU cannot run it (the choice is unchanged). */
+static int ly_kernels_select(const char* name) {
+    int best = (name == NULL || name[0] == 0);
+#ifdef LY_HAVE_X86
+    if ((best && ly_cpu_has_avx2()) || (!best && strcmp(name, "avx2") == 0)) {
+        if (!ly_cpu_has_avx2()) return -1;
+        ly_kernels.name = "avx2"; ly_kernels.update = ly_update_avx2; ly_kernels.crelu_dot = ly_crelu_dot_avx2;
+        return 0;
+    }
+    if (best || strcmp(name, "sse2") == 0) {
+        ly_kernels.name = "sse2"; ly_kernels.update = ly_update_sse2; ly_kernels.crelu_dot = ly_crelu_dot_sse2;
+        return 0;
+    }
+#endif
+#ifdef LY_HAVE_NEON
+    if (best || strcmp(name, "neon") == 0) {
+        ly_kernels.name = "neon"; ly_kernels.update = ly_update_neon; ly_kernels.crelu_dot = ly_crelu_dot_neon;
+        return 0;
+    }
+#endif
+    if (best || strcmp(name, "scalar") == 0) {
+        ly_kernels.name = "scalar"; ly_kernels.update = ly_update_scalar; ly_kernels.crelu_dot = ly_crelu_dot_scalar;
+        return 0;
+    }
+    return -1;
+}
+#endif

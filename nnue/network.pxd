@@ -1,0 +1,19 @@
+# A loaded network in aligned C memory (weights as in the file, whose row
+# layout already suits the SIMD kernels).
+from libc.stdint cimport int16_t, int32_t
+
+cdef struct NetData:
+    int hidden
+    int qa
+    int qb
+    int scale
+    int16_t* ft_w          # [40960][hidden]
+    int16_t* ft_b          # [hidden]
+    int16_t* out_w         # [2 * hidden]
+    int32_t out_b
+    void* raw
+
+cdef class Network:
+    cdef NetData net
+    cdef readonly object path
+    cdef readonly str description

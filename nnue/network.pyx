@@ -1,0 +1,70 @@
+# Network: loads a .nnue file (nnue/format.py) into 64-byte aligned memory.
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
+from libc.stdint cimport int16_t, int32_t, uintptr_t
+
+import numpy as np
+
+from nnue.format import QuantizedNet, read_net, architecture_text
+from nnue.features import HALFKP_FEATURES_PY
+
+
+cdef class Network:
+    """An integer HalfKP network ready for the engine.
+
+    Network(path) reads and validates a file (ValueError naming the problem);
+    Network.from_quantized(net) wraps a nnue.format.QuantizedNet."""
+
+    def __cinit__(self):
+        self.net.raw = NULL
+
+    def __dealloc__(self):
+        free(self.net.raw)
+
+    def __init__(self, path=None):
+        if path is not None:
+            self._load(read_net(path))
+            self.path = path
+
+    @classmethod
+    def from_quantized(cls, qnet):
+        cdef Network n = cls()
+        qnet.validate()
+        n._load(qnet)
+        return n
+
+    def _load(self, qnet):
+        cdef int h = qnet.hidden
+        cdef size_t n_w = <size_t>HALFKP_FEATURES_PY * h
+        cdef size_t total = (n_w + h + 2 * h) * sizeof(int16_t) + 3 * 64
+        cdef char* raw = <char*>malloc(total + 64)
+        cdef char* p
+        cdef const int16_t[:, ::1] w = np.ascontiguousarray(qnet.ft_weights, dtype=np.int16)
+        cdef const int16_t[::1] b = np.ascontiguousarray(qnet.ft_bias, dtype=np.int16)
+        cdef const int16_t[::1] o = np.ascontiguousarray(qnet.out_weights, dtype=np.int16)
+        if raw == NULL:
+            raise MemoryError("cannot allocate the network")
+        free(self.net.raw)
+        self.net.raw = raw
+        p = <char*>(((<uintptr_t>raw) + 63) & ~(<uintptr_t>63))
+        self.net.ft_w = <int16_t*>p
+        memcpy(p, &w[0, 0], n_w * sizeof(int16_t))
+        p += (n_w * sizeof(int16_t) + 63) & ~63
+        self.net.ft_b = <int16_t*>p
+        memcpy(p, &b[0], h * sizeof(int16_t))
+        p += (h * sizeof(int16_t) + 63) & ~63
+        self.net.out_w = <int16_t*>p
+        memcpy(p, &o[0], 2 * h * sizeof(int16_t))
+        self.net.out_b = qnet.out_bias
+        self.net.hidden = h
+        self.net.qa = qnet.qa
+        self.net.qb = qnet.qb
+        self.net.scale = qnet.scale
+        self.description = architecture_text(h, qnet.qa, qnet.qb, qnet.scale)
+
+    @property
+    def hidden(self):
+        return self.net.hidden
+
+    def __repr__(self):
+        return f"Network({self.path!r}: {self.description})"

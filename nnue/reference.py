@@ -1,0 +1,37 @@
+"""Reference implementations of the network in numpy, for tests and the trainer.
+
+`float_eval` is the float64 model the trainer fits; `int_eval` is the
+quantized integer arithmetic of the engine written plainly (int64, no SIMD),
+so the engine's kernels can be checked bit for bit against it.
+"""
+import numpy as np
+
+from nnue.features import side_features
+from nnue.format import FloatNet, QuantizedNet, SCALE
+
+
+def float_eval(net: FloatNet, pos, scale: int = SCALE) -> float:
+    """Centipawns from the side to move's view, in float64."""
+    stm, nstm = side_features(pos)
+    a_stm = net.B + net.A[stm].sum(axis=0)
+    a_nstm = net.B + net.A[nstm].sum(axis=0)
+    h = np.clip(np.concatenate([a_stm, a_nstm]), 0.0, 1.0)
+    return float((net.C @ h + net.d) * scale)
+
+
+def int_eval(net: QuantizedNet, pos) -> int:
+    """The engine's integer evaluation, computed without SIMD."""
+    stm, nstm = side_features(pos)
+    w = net.ft_weights.astype(np.int64)
+    b = net.ft_bias.astype(np.int64)
+    a_stm = b + w[stm].sum(axis=0)
+    a_nstm = b + w[nstm].sum(axis=0)
+    h = np.clip(np.concatenate([a_stm, a_nstm]), 0, net.qa)
+    out = int(net.out_weights.astype(np.int64) @ h) + int(net.out_bias)
+    return (out * net.scale) // (net.qa * net.qb)
+
+
+def dequantize(net: QuantizedNet) -> FloatNet:
+    """The float net that a quantized one stands for."""
+    return FloatNet(net.ft_weights / net.qa, net.ft_bias / net.qa,
+                    net.out_weights / net.qb, net.out_bias / (net.qa * net.qb))

@@ -1,0 +1,95 @@
+/* The SIMD vocabulary of the NNUE kernels, one definition per target.
+ *
+ * kernels.h includes this file once per target with LY_TARGET set to one of
+ * LY_AVX2, LY_SSE2, LY_NEON or LY_SCALAR; each block defines the same small
+ * set of names (vec16 type, LANES16, vec_load/store/add/sub, vec_crelu and
+ * vec_dot_acc) plus the function attribute that lets GCC/clang compile AVX2
+ * code in a build that must still run on CPUs without it. */
+#undef LANES16
+#undef LY_TARGET_ATTR
+#undef LY_SUFFIX
+#undef vec16
+#undef vec32
+#undef vec_load
+#undef vec_store
+#undef vec_add
+#undef vec_sub
+#undef vec_crelu
+#undef vec_set16
+#undef vec_zero32
+#undef vec_dot_acc
+#undef vec_hsum32
+
+#define LY_SCALAR 1
+#define LY_SSE2 2
+#define LY_AVX2 3
+#define LY_NEON 4
+
+#if LY_TARGET == LY_AVX2
+#include <immintrin.h>
+#if defined(_MSC_VER) && !defined(__clang__)
+#define LY_TARGET_ATTR
+#else
+#define LY_TARGET_ATTR __attribute__((target("avx2")))
+#endif
+#define LY_SUFFIX avx2
+#define LANES16 16
+#define vec16 __m256i
+#define vec32 __m256i
+#define vec_load(p) _mm256_load_si256((const __m256i*)(p))
+#define vec_store(p, v) _mm256_store_si256((__m256i*)(p), v)
+#define vec_add(a, b) _mm256_add_epi16(a, b)
+#define vec_sub(a, b) _mm256_sub_epi16(a, b)
+#define vec_crelu(v, qa) _mm256_max_epi16(_mm256_min_epi16(v, qa), _mm256_setzero_si256())
+#define vec_set16(x) _mm256_set1_epi16(x)
+#define vec_zero32() _mm256_setzero_si256()
+#define vec_dot_acc(acc, a, b) _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
+#define vec_hsum32(v) ly_hsum_avx2(v)
+LY_TARGET_ATTR static inline int32_t ly_hsum_avx2(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+#elif LY_TARGET == LY_SSE2
+#include <emmintrin.h>
+#define LY_TARGET_ATTR
+#define LY_SUFFIX sse2
+#define LANES16 8
+#define vec16 __m128i
+#define vec32 __m128i
+#define vec_load(p) _mm_load_si128((const __m128i*)(p))
+#define vec_store(p, v) _mm_store_si128((__m128i*)(p), v)
+#define vec_add(a, b) _mm_add_epi16(a, b)
+#define vec_sub(a, b) _mm_sub_epi16(a, b)
+#define vec_crelu(v, qa) _mm_max_epi16(_mm_min_epi16(v, qa), _mm_setzero_si128())
+#define vec_set16(x) _mm_set1_epi16(x)
+#define vec_zero32() _mm_setzero_si128()
+#define vec_dot_acc(acc, a, b) _mm_add_epi32(acc, _mm_madd_epi16(a, b))
+#define vec_hsum32(v) ly_hsum_sse2(v)
+static inline int32_t ly_hsum_sse2(__m128i s) {
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+#elif LY_TARGET == LY_NEON
+#include <arm_neon.h>
+#define LY_TARGET_ATTR
+#define LY_SUFFIX neon
+#define LANES16 8
+#define vec16 int16x8_t
+#define vec32 int32x4_t
+#define vec_load(p) vld1q_s16((const int16_t*)(p))
+#define vec_store(p, v) vst1q_s16((int16_t*)(p), v)
+#define vec_add(a, b) vaddq_s16(a, b)
+#define vec_sub(a, b) vsubq_s16(a, b)
+#define vec_crelu(v, qa) vmaxq_s16(vminq_s16(v, qa), vdupq_n_s16(0))
+#define vec_set16(x) vdupq_n_s16(x)
+#define vec_zero32() vdupq_n_s32(0)
+#define vec_dot_acc(acc, a, b) \
+    vmlal_s16(vmlal_s16(acc, vget_low_s16(a), vget_low_s16(b)), vget_high_s16(a), vget_high_s16(b))
+#define vec_hsum32(v) vaddvq_s32(v)
+
+#endif

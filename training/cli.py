@@ -1,0 +1,191 @@
+"""`ladya datagen` and `ladya data`: argument parsing and the data tools.
+
+engine/cli.py registers these subcommands with `add_parsers(subparsers)`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from training import data as D
+
+
+def add_parsers(sub) -> None:
+    g = sub.add_parser("datagen", help="generate training data by self-play",
+                       description="Play the engine against itself and record labelled positions.")
+    g.add_argument("--out", required=True, help="output directory (appended to if it exists)")
+    amount = g.add_mutually_exclusive_group()
+    amount.add_argument("--positions", type=int, default=None, help="positions to generate (default 100000)")
+    amount.add_argument("--games", type=int, default=None, help="games to play")
+    limit = g.add_mutually_exclusive_group()
+    limit.add_argument("--nodes", type=int, default=None, help="soft node limit per move (default 5000)")
+    limit.add_argument("--depth", type=int, default=None, help="depth limit per move")
+    g.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    g.add_argument("--random-plies", type=int, default=None,
+                   help="random opening plies (default 8; 0 when --book is given)")
+    g.add_argument("--book", default=None, help="EPD/FEN file of openings, e.g. ../shared/data/openings.epd")
+    g.add_argument("--eval", default="bootstrap", help="'bootstrap' or a .nnue net file")
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--hash", type=int, default=16, help="hash table MB per worker")
+    g.add_argument("--no-progress", action="store_true")
+    g.set_defaults(func=datagen_command)
+
+    d = sub.add_parser("data", help="inspect and convert training data",
+                       description="Inspect, export, import and de-duplicate training data.")
+    dsub = d.add_subparsers(dest="data_command", required=True)
+    s = dsub.add_parser("stats", help="counts, W/D/L and a score histogram")
+    s.add_argument("paths", nargs="+")
+    e = dsub.add_parser("export", help="write the text format '<FEN> | <score> | <result>'")
+    e.add_argument("paths", nargs="+")
+    e.add_argument("--out", required=True, help="text file ('-' for stdout)")
+    e.add_argument("--filtered", action="store_true", help="only positions the trainer would use")
+    i = dsub.add_parser("import", help="convert the text format to a binary data file")
+    i.add_argument("text")
+    i.add_argument("--out", required=True, help="output .ldat file")
+    p = dsub.add_parser("pgn", help="write the games as PGN (python-chess)")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--out", required=True)
+    u = dsub.add_parser("dedup", help="drop repeated positions (same placement, side, castling, ep)")
+    u.add_argument("paths", nargs="+")
+    u.add_argument("--out", required=True, help="output .ldat file")
+    d.set_defaults(func=data_command)
+
+
+def datagen_command(args) -> int:
+    from training.datagen import DatagenConfig, run
+    cfg = DatagenConfig(out=args.out,
+                        positions=args.positions if (args.positions or args.games) else 100_000,
+                        games=args.games,
+                        nodes=None if args.depth else (args.nodes or 5000),
+                        depth=args.depth, random_plies=args.random_plies, book=args.book,
+                        eval=args.eval, seed=args.seed, hash_mb=args.hash,
+                        progress=not args.no_progress)
+    if args.workers is not None:
+        cfg.workers = args.workers
+    try:
+        summary = run(cfg)
+    except (ValueError, OSError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished games are saved", file=sys.stderr)
+        return 130
+    total = D.load([args.out])
+    print(f"generated {summary['positions']} positions in {summary['games']} games "
+          f"(+{summary['white_wins']} ={summary['draws']} -{summary['black_wins']}, White's view) "
+          f"in {summary['seconds']:.1f} s: {summary['positions_per_second']:.0f} positions/s "
+          f"with {summary['workers']} workers; {len(total)} positions in {args.out}")
+    return 0
+
+
+def _stats(recs: np.ndarray) -> str:
+    n = len(recs)
+    if n == 0:
+        return "0 positions"
+    games = int((recs["flags"] & D.FLAG_GAME_START).astype(bool).sum())
+    res = recs["result"][recs["flags"] & D.FLAG_GAME_START != 0]
+    used = int(D.default_filter(recs).sum())
+    white = np.where(recs["packed"] & 1, -recs["score"].astype(np.int32), recs["score"].astype(np.int32))
+    nonmate = white[(recs["flags"] & D.FLAG_MATE) == 0]
+    lines = [f"positions: {n}", f"games: {games}",
+             f"results (White's view, per game): +{int((res == 1).sum())} ={int((res == 0).sum())} "
+             f"-{int((res == -1).sum())}",
+             f"in check: {int((recs['flags'] & D.FLAG_IN_CHECK != 0).sum())}, "
+             f"noisy best move: {int((recs['flags'] & D.FLAG_NOISY_BEST != 0).sum())}, "
+             f"mate scores: {int((recs['flags'] & D.FLAG_MATE != 0).sum())}",
+             f"usable by the trainer (default filter): {used}",
+             "score histogram (centipawns, White's view, mates excluded):"]
+    edges = [-10**6, -1000, -500, -200, -100, -50, 50, 100, 200, 500, 1000, 10**6]
+    counts, _ = np.histogram(nonmate, bins=edges)
+    peak = max(int(counts.max()), 1)
+    for lo, hi, c in zip(edges[:-1], edges[1:], counts):
+        label = f"{'<' if lo < -10**5 else ''}{lo if lo > -10**5 else -1000:>6} .. {hi if hi < 10**5 else '':<6}"
+        lines.append(f"  {label} {int(c):>9}  {'#' * int(40 * c / peak)}")
+    return "\n".join(lines)
+
+
+def data_command(args) -> int:
+    try:
+        if args.data_command == "stats":
+            print(_stats(D.load(args.paths)))
+        elif args.data_command == "export":
+            recs = D.load(args.paths)
+            if args.filtered:
+                recs = recs[D.default_filter(recs)]
+            out = sys.stdout if args.out == "-" else open(args.out, "w")
+            try:
+                for rec in recs:
+                    out.write(D.to_text_line(rec) + "\n")
+            finally:
+                if out is not sys.stdout:
+                    out.close()
+            print(f"exported {len(recs)} positions", file=sys.stderr)
+        elif args.data_command == "import":
+            with open(args.text) as f:
+                recs = D.from_text(f)
+            D.write_records(args.out, recs)
+            print(f"imported {len(recs)} positions into {args.out}", file=sys.stderr)
+        elif args.data_command == "pgn":
+            n = _write_pgn(D.load(args.paths), args.out)
+            print(f"wrote {n} games to {args.out}", file=sys.stderr)
+        elif args.data_command == "dedup":
+            recs = D.load(args.paths)
+            n = len(recs)
+            # placement, side, castling and en passant; not the halfmove clock
+            keys = np.empty((n, 26), np.uint8)
+            keys[:, :8] = recs["occ"].astype("<u8").view(np.uint8).reshape(n, 8)
+            keys[:, 8:24] = recs["pieces"]
+            keys[:, 24:26] = (recs["packed"] & 0x1FF).astype("<u2").view(np.uint8).reshape(n, 2)
+            _, first = np.unique(keys, axis=0, return_index=True)
+            kept = recs[np.sort(first)]
+            kept["flags"] &= ~np.uint8(D.FLAG_GAME_START)
+            D.write_records(args.out, kept)
+            print(f"kept {len(kept)} of {len(recs)} positions in {args.out} "
+                  f"(game boundaries are not kept)", file=sys.stderr)
+    except (D.DataError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _write_pgn(recs: np.ndarray, path) -> int:
+    """Rebuild each game's moves from consecutive positions (python-chess)."""
+    import chess
+    import chess.pgn
+    n = 0
+    with open(path, "w") as out:
+        for game_recs in D.games(recs):
+            board = chess.Board(D.unpack_fen(game_recs[0]))
+            game = chess.pgn.Game()
+            game.setup(board)
+            node = game
+            for rec in game_recs[1:]:
+                target = D.unpack_fen(rec).split()[:4]
+                for move in board.legal_moves:
+                    board.push(move)
+                    if board.fen(en_passant="fen").split()[:3] == target[:3]:
+                        break
+                    board.pop()
+                else:
+                    break  # not consecutive: stop this game here
+                node = node.add_variation(move)
+            r = int(game_recs[0]["result"])
+            game.headers["Result"] = {1: "1-0", 0: "1/2-1/2", -1: "0-1"}[r]
+            game.headers["Event"] = "Ladya self-play"
+            print(game, file=out, end="\n\n")
+            n += 1
+    return n
+
+
+def main(argv=None) -> int:  # for `python -m training.cli`
+    parser = argparse.ArgumentParser(prog="ladya")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,281 @@
+"""Self-play data generation: `ladya datagen`.
+
+Worker processes each own a Searcher (its own transposition table, cleared
+before every game) and play games in-process, without UCI pipes.  Every
+position of a game is recorded with the search score, the game result, the
+ply and the flags the trainer filters on (training/data.py documents the
+format and the conventions).  Games are written in chunks of whole games,
+atomically, so a run killed at any moment leaves only valid files and loses
+at most the games in flight; running again with the same --out adds new
+chunks (with a new random stream) instead of overwriting.
+
+Adjudication (all in centipawns from the search, plies = half-moves):
+  * win: |score| >= WIN_SCORE for WIN_PLIES consecutive plies (both sides agree);
+  * draw: after DRAW_MIN_PLY, |score| <= DRAW_SCORE for DRAW_PLIES consecutive plies;
+  * draw: the game reaches MAX_PLIES;
+  * and the rules: mate, stalemate, insufficient material, fifty moves, threefold repetition.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import random
+import time
+import zlib
+from dataclasses import dataclass, field, asdict
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+
+from training import data as D
+
+WIN_SCORE = 2000
+WIN_PLIES = 4
+DRAW_SCORE = 10
+DRAW_PLIES = 12
+DRAW_MIN_PLY = 80
+MAX_PLIES = 400
+OPENING_MAX_SCORE = 1000
+OPENING_CHECK_DEPTH = 6
+
+
+@dataclass
+class DatagenConfig:
+    out: str                                   #: output directory (created; appended to)
+    positions: Optional[int] = 100_000         #: stop after this many positions ...
+    games: Optional[int] = None                #: ... or this many games
+    nodes: Optional[int] = 5000                #: soft node limit per move
+    depth: Optional[int] = None                #: or a depth limit per move
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    random_plies: Optional[int] = None         #: random opening plies (default 8, 0 with a book)
+    book: Optional[str] = None                 #: EPD/FEN file of openings
+    eval: str = "bootstrap"                    #: "bootstrap" or a .nnue file
+    seed: int = 1
+    hash_mb: int = 16
+    chunk_games: int = 16                      #: games per file
+    progress: bool = True
+
+
+@dataclass
+class GameRecord:
+    records: np.ndarray
+    result: int      # from White's view
+    reason: str
+
+
+def _open_book(path):
+    if path is None:
+        return None
+    fens = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            fields = line.split()
+            fen = " ".join(fields[:4])
+            fens.append(fen + " 0 1")
+    if not fens:
+        raise ValueError(f"{path}: no positions")
+    return fens
+
+
+def make_opening(rng: random.Random, searcher, cfg: DatagenConfig, book) -> "Position":
+    """A random playable opening position (see the module docstring)."""
+    from engine.position import Position
+    from search.limits import Limits
+    plies = cfg.random_plies if cfg.random_plies is not None else (0 if book else 8)
+    for _ in range(1000):
+        pos = Position(rng.choice(book)) if book else Position()
+        for _ in range(plies):
+            moves = pos.legal_moves()
+            if not moves:
+                break
+            pos.push_uci(rng.choice(moves))
+        if pos.outcome() is not None:
+            continue
+        searcher.clear()
+        res = searcher.search(pos, Limits(depth=OPENING_CHECK_DEPTH))
+        if res.score_mate is None and abs(res.score_cp) <= OPENING_MAX_SCORE:
+            # Start the game from this position with no history.
+            return Position(pos.fen())
+    raise RuntimeError("could not find a balanced opening in 1000 tries")
+
+
+def play_game(searcher, pos, cfg: DatagenConfig) -> GameRecord:
+    """Play one game from `pos` (modified) and return its labelled positions."""
+    from search.limits import Limits
+    limits = Limits(depth=cfg.depth, soft_nodes=cfg.nodes if cfg.depth is None else None)
+    searcher.clear()
+    fens, scores, plies, flags = [], [], [], []
+    win_run = draw_run = 0
+    result = None
+    reason = ""
+    ply = 0
+    while result is None:
+        outcome = pos.outcome()
+        if outcome is not None:
+            result = {"1-0": 1, "0-1": -1}.get(outcome, 0)
+            reason = ("checkmate" if pos.is_checkmate() else "stalemate" if pos.is_stalemate()
+                      else "insufficient material" if pos.is_insufficient_material()
+                      else "fifty moves" if pos.halfmove_clock >= 100 else "repetition")
+            break
+        res = searcher.search(pos, limits)
+        fl = D.FLAG_GAME_START if ply == 0 else 0
+        if pos.is_check():
+            fl |= D.FLAG_IN_CHECK
+        if res.score_mate is not None:
+            fl |= D.FLAG_MATE
+            score = D.MATE_SCORE if res.score_mate > 0 else -D.MATE_SCORE
+        else:
+            score = res.score_cp
+        best = res.bestmove
+        if len(best) == 5 or pos.is_capture(best):
+            fl |= D.FLAG_NOISY_BEST
+        fens.append(pos.fen())
+        scores.append(score)
+        plies.append(ply)
+        flags.append(fl)
+        white = score if pos.turn else -score
+        win_run = win_run + 1 if abs(score) >= WIN_SCORE else 0
+        draw_run = draw_run + 1 if (ply >= DRAW_MIN_PLY and abs(score) <= DRAW_SCORE) else 0
+        if win_run >= WIN_PLIES:
+            result, reason = (1 if white > 0 else -1), "adjudicated win"
+            break
+        if draw_run >= DRAW_PLIES:
+            result, reason = 0, "adjudicated draw"
+            break
+        if ply >= MAX_PLIES:
+            result, reason = 0, "length limit"
+            break
+        pos.push_uci(best)
+        ply += 1
+    recs = np.zeros(len(fens), D.RECORD)
+    for i in range(len(fens)):
+        recs[i] = D.pack_position(fens[i], scores[i], result, plies[i], flags[i])
+    return GameRecord(recs, result, reason)
+
+
+def _existing_chunks(out: Path) -> int:
+    return sum(1 for p in out.iterdir() if p.suffix == D.EXTENSION)
+
+
+def _worker(wid: int, cfg_dict: dict, quota_positions, quota_games, stream: int, q) -> None:
+    """One process: play games until its quota is met, writing chunks."""
+    from engine.position import Position  # noqa: F401  (imports the engine in the child)
+    from search.search import Searcher
+    cfg = DatagenConfig(**cfg_dict)
+    out = Path(cfg.out)
+    rng = random.Random(zlib.crc32(f"{cfg.seed}/{stream}/{wid}".encode()))
+    searcher = Searcher(cfg.hash_mb)
+    if cfg.eval != "bootstrap":
+        from nnue.network import Network
+        searcher.set_network(Network(cfg.eval))
+    book = _open_book(cfg.book)
+    pending: List[np.ndarray] = []
+    seq = n_pos = n_games = 0
+
+    def flush():
+        nonlocal seq, pending
+        if pending:
+            name = out / f"chunk-s{cfg.seed}-r{stream:04d}-w{wid:02d}-{seq:05d}{D.EXTENSION}"
+            D.write_records(name, np.concatenate(pending))
+            seq += 1
+            pending = []
+
+    try:
+        while ((quota_positions is None or n_pos < quota_positions)
+               and (quota_games is None or n_games < quota_games)):
+            t0 = time.perf_counter()
+            pos = make_opening(rng, searcher, cfg, book)
+            game = play_game(searcher, pos, cfg)
+            pending.append(game.records)
+            n_pos += len(game.records)
+            n_games += 1
+            if len(pending) >= cfg.chunk_games:
+                flush()
+            q.put(("game", wid, len(game.records), game.result, time.perf_counter() - t0))
+        flush()
+        q.put(("done", wid, n_pos, n_games, 0.0))
+    except KeyboardInterrupt:
+        pass
+
+
+def run(cfg: DatagenConfig) -> dict:
+    """Generate data as configured; returns a summary dict."""
+    if cfg.positions is None and cfg.games is None:
+        raise ValueError("give --positions or --games")
+    if cfg.workers < 1:
+        raise ValueError("--workers must be at least 1")
+    if cfg.nodes is None and cfg.depth is None:
+        raise ValueError("give --nodes or --depth")
+    if cfg.eval != "bootstrap":
+        from nnue.network import Network
+        Network(cfg.eval)  # fail early with a clear message
+    if cfg.book:
+        _open_book(cfg.book)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".*.tmp*"):   # temporary files of a killed run
+        stale.unlink()
+    stream = _existing_chunks(out)      # a fresh random stream when appending
+    n = cfg.workers
+
+    def split(total):
+        if total is None:
+            return [None] * n
+        return [total // n + (1 if i < total % n else 0) for i in range(n)]
+
+    qp, qg = split(cfg.positions), split(cfg.games)
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(i, asdict(cfg), qp[i], qg[i], stream, q), daemon=True)
+             for i in range(n) if (qp[i] is None or qp[i] > 0) and (qg[i] is None or qg[i] > 0)]
+    for p in procs:
+        p.start()
+    wdl = {1: 0, 0: 0, -1: 0}
+    positions = games = 0
+    start = time.perf_counter()
+    bar = None
+    if cfg.progress:
+        from tqdm import tqdm
+        bar = tqdm(total=cfg.positions if cfg.positions else cfg.games,
+                   unit="pos" if cfg.positions else "game", dynamic_ncols=True, smoothing=0.1)
+    done = 0
+    try:
+        while done < len(procs):
+            try:
+                kind, wid, a, b, _ = q.get(timeout=1.0)
+            except queue_mod.Empty:
+                if not any(p.is_alive() for p in procs):
+                    break
+                continue
+            if kind == "game":
+                positions += a
+                games += 1
+                wdl[b] += 1
+                if bar is not None:
+                    bar.update(a if cfg.positions else 1)
+                    bar.set_postfix(games=games, W=wdl[1], D=wdl[0], L=wdl[-1],
+                                    pos_s=f"{positions / (time.perf_counter() - start):.0f}")
+            else:
+                done += 1
+    except KeyboardInterrupt:
+        for p in procs:
+            p.terminate()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        for p in procs:
+            p.join(timeout=5)
+    elapsed = time.perf_counter() - start
+    failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
+    if failed:
+        raise RuntimeError(f"{len(failed)} worker(s) failed (exit codes {failed})")
+    return {"positions": positions, "games": games, "white_wins": wdl[1], "draws": wdl[0],
+            "black_wins": wdl[-1], "seconds": elapsed,
+            "positions_per_second": positions / elapsed if elapsed else 0.0,
+            "workers": len(procs)}
