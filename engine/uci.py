@@ -518,8 +518,8 @@ class UciEngine:
                 self.info_string(f"Threads {v}: only 1 search thread is supported, using 1")
         elif opt.name == "EvalFile":
             self.options["EvalFile"] = v
-            self.info_string("EvalFile stored; the bootstrap evaluation is in use "
-                             "(no NNUE support yet)")
+            in_use = getattr(self.searcher, "eval_name", "bootstrap")
+            self.info_string(f"EvalFile stored (not loaded yet); evaluation in use: {in_use}")
         else:
             self.options[opt.name] = v
 
