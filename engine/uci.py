@@ -28,6 +28,7 @@ _MOVE_RE = re.compile(r"(?:[a-h][1-8][a-h][1-8][nbrq]?|0000)\Z")
 # Limits of what the search can represent: C ints for milliseconds and depth.
 MAX_MS = 2**31 - 1
 MAX_DEPTH = 255
+EVALFILE_DEFAULT = "<default>"          # the net shipped in nets/, or the bootstrap evaluation
 MAX_NODES = 2**63 - 1
 
 
@@ -40,8 +41,15 @@ def engine_version() -> str:
 
 
 def simd_path() -> str:
-    """Which SIMD path the evaluation runs; NNUE will replace this function."""
-    return "scalar"
+    """Which SIMD path the NNUE kernels run (chosen at import, LADYA_SIMD forces one)."""
+    from nnue.accumulator import simd_path as nnue_simd_path
+    return nnue_simd_path()
+
+
+def load_network(path):
+    """A nnue.network.Network from a file; ValueError/OSError with the reason."""
+    from nnue.network import Network
+    return Network(path)
 
 
 def banner() -> str:
@@ -101,7 +109,7 @@ OPTIONS: Tuple[Option, ...] = (
     Option("MultiPV", "spin", 1, 1, 256),
     Option("Move Overhead", "spin", 30, 0, 5000),
     Option("UCI_Chess960", "check", False),
-    Option("EvalFile", "string", ""),
+    Option("EvalFile", "string", EVALFILE_DEFAULT),
 )
 
 
@@ -305,8 +313,18 @@ def board_diagram(pos) -> str:
 
 
 def _default_searcher(hash_mb: int):
+    """A Searcher evaluating with the shipped net (nets/default.nnue) if there
+    is one and it loads, else with the bootstrap evaluation."""
+    from nnue import default_net_path
     from search.search import Searcher
-    return Searcher(hash_mb=hash_mb)
+    s = Searcher(hash_mb=hash_mb)
+    path = default_net_path()
+    if path is not None:
+        try:
+            s.set_network(load_network(path))
+        except (ValueError, OSError):
+            pass                               # reported by UciEngine._announce_eval
+    return s
 
 
 class UciEngine:
@@ -348,7 +366,38 @@ class UciEngine:
     def searcher(self):
         if self._searcher is None:
             self._searcher = self._factory(self.options["Hash"])
+            if self.options["EvalFile"] not in ("", EVALFILE_DEFAULT):
+                self._set_eval_file(self.options["EvalFile"])
+            else:
+                self._announce_eval()
         return self._searcher
+
+    def _announce_eval(self) -> None:
+        name = getattr(self._searcher, "eval_name", "bootstrap")
+        if getattr(self._searcher, "network", None) is None:
+            from nnue import default_net_path
+            why = ("the shipped net failed to load" if default_net_path() is not None
+                   else "no NNUE net is loaded")
+            self.info_string(f"evaluation: {name}; {why} (set EvalFile to a .nnue file)")
+        else:
+            self.info_string(f"evaluation: {name}")
+
+    def _set_eval_file(self, value: str) -> None:
+        """Load a net for EvalFile; on failure keep the evaluator in use."""
+        from nnue import default_net_path
+        s = self._searcher
+        path = default_net_path() if value in ("", EVALFILE_DEFAULT) else value
+        if path is None:
+            s.set_network(None)
+            self._announce_eval()
+            return
+        try:
+            net = load_network(path)
+        except (ValueError, OSError) as exc:
+            self.info_string(f"EvalFile {value}: {exc}; keeping {getattr(s, 'eval_name', 'the current evaluation')}")
+            return
+        s.set_network(net)
+        self.info_string(f"evaluation: {s.eval_name} from {path}")
 
     @property
     def position(self):
@@ -421,6 +470,8 @@ class UciEngine:
     def _uci(self, args) -> None:
         lines = [f"id name {ENGINE_NAME} {engine_version()}", f"id author {ENGINE_AUTHOR}", ""]
         lines += [o.uci() for o in OPTIONS]
+        from nnue.accumulator import available_simd
+        lines.append(f"info string SIMD: {simd_path()} (available: {' '.join(available_simd())})")
         lines.append("uciok")
         self.send("\n".join(lines))
 
@@ -518,8 +569,10 @@ class UciEngine:
                 self.info_string(f"Threads {v}: only 1 search thread is supported, using 1")
         elif opt.name == "EvalFile":
             self.options["EvalFile"] = v
-            in_use = getattr(self.searcher, "eval_name", "bootstrap")
-            self.info_string(f"EvalFile stored (not loaded yet); evaluation in use: {in_use}")
+            if self._searcher is None:
+                self.searcher                  # creates it and loads the file
+            else:
+                self._set_eval_file(v)
         else:
             self.options[opt.name] = v
 
