@@ -44,7 +44,13 @@ def main(argv=None) -> int:
     p.add_argument("fen", nargs="*", help="FEN (default: the start position)")
     p.add_argument("--chess960", action="store_true", help="Chess960 castling notation")
     p.add_argument("-v", "--verbose", action="store_true", help="also print time and speed")
-    args = parser.parse_args(argv)
+    # parse_known_args: argparse leaves positionals that follow an option
+    # ("perft 3 --chess960 FEN...") unassigned, so they come back as extras.
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "perft" and not any(e.startswith("-") and e != "-" for e in extra):
+        args.fen = args.fen + extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "perft":
         return _perft(args)
     return 2
