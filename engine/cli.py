@@ -62,7 +62,13 @@ def main(argv=None) -> int:
     b.set_defaults(func=_bench)
     from training.cli import add_parsers as add_training_parsers
     add_training_parsers(sub)
-    args = parser.parse_args(argv)
+    # parse_known_args: argparse leaves positionals that follow an option
+    # ("perft 3 --chess960 FEN...") unassigned, so they come back as extras.
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "perft" and not any(e.startswith("-") and e != "-" for e in extra):
+        args.fen = args.fen + extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "perft":
         return _perft(args)
     return args.func(args)

@@ -368,19 +368,19 @@ class UciEngine:
             self._searcher = self._factory(self.options["Hash"])
             if self.options["EvalFile"] not in ("", EVALFILE_DEFAULT):
                 self._set_eval_file(self.options["EvalFile"])
-            else:
-                self._announce_eval()
         return self._searcher
 
-    def _announce_eval(self) -> None:
-        name = getattr(self._searcher, "eval_name", "bootstrap")
-        if getattr(self._searcher, "network", None) is None:
+    def _eval_description(self) -> str:
+        name = getattr(self.searcher, "eval_name", "bootstrap")
+        if getattr(self.searcher, "network", None) is None:
             from nnue import default_net_path
             why = ("the shipped net failed to load" if default_net_path() is not None
                    else "no NNUE net is loaded")
-            self.info_string(f"evaluation: {name}; {why} (set EvalFile to a .nnue file)")
-        else:
-            self.info_string(f"evaluation: {name}")
+            return f"evaluation: {name}; {why} (set EvalFile to a .nnue file)"
+        return f"evaluation: {name}"
+
+    def _announce_eval(self) -> None:
+        self.info_string(self._eval_description())
 
     def _set_eval_file(self, value: str) -> None:
         """Load a net for EvalFile; on failure keep the evaluator in use."""
@@ -472,6 +472,7 @@ class UciEngine:
         lines += [o.uci() for o in OPTIONS]
         from nnue.accumulator import available_simd
         lines.append(f"info string SIMD: {simd_path()} (available: {' '.join(available_simd())})")
+        lines.append("info string " + self._eval_description())
         lines.append("uciok")
         self.send("\n".join(lines))
 
