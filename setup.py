@@ -29,13 +29,44 @@ if sys.platform == "win32":
 else:
     compile_args = (["-O1", "-g"] if DEBUG else ["-O3"]) + ["-Wno-unused-function"]
 
+def openmp_flags():
+    """-fopenmp where the compiler has OpenMP (gcc, MSVC /openmp); none
+    elsewhere (Apple clang), where the trainer's prange loops run serially."""
+    import subprocess
+    import tempfile
+    if sys.platform == "win32":
+        return ["/openmp"], []
+    if os.environ.get("LADYA_NO_OPENMP"):
+        return [], []
+    cc = os.environ.get("CC", "cc")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "omp.c")
+        with open(src, "w") as f:
+            f.write("#include <omp.h>\nint main(void){return omp_get_max_threads() < 0;}\n")
+        try:
+            ok = subprocess.run([cc, "-fopenmp", src, "-o", os.path.join(tmp, "omp")],
+                                capture_output=True).returncode == 0
+        except OSError:
+            ok = False
+    return (["-fopenmp"], ["-fopenmp"]) if ok else ([], [])
+
+
+# Only the trainer's kernels use OpenMP; the engine itself is single-threaded.
+OPENMP_MODULES = {"training.model", "training.optim"}
+omp_compile, omp_link = openmp_flags() if OPENMP_MODULES else ([], [])
+
 extensions = []
 for pyx in sorted(glob.glob("engine/*.pyx") + glob.glob("nnue/*.pyx")
                   + glob.glob("search/*.pyx") + glob.glob("training/*.pyx")):
     module = pyx[:-4].replace("/", ".").replace("\\", ".")
     package = os.path.dirname(pyx)
+    omp = module in OPENMP_MODULES
     extensions.append(Extension(module, [pyx], include_dirs=[package],
-                                extra_compile_args=compile_args))
+                                extra_compile_args=compile_args + (omp_compile if omp else []),
+                                extra_link_args=omp_link if omp else []))
+
+if not extensions:
+    sys.exit("setup.py: no .pyx sources found; the package would have no extension modules")
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives,
                             include_path=["."], annotate=False,

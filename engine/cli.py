@@ -1,7 +1,8 @@
 """The `ladya` command: UCI engine by default, plus tools.
 
-    ladya                  UCI engine on stdin/stdout
+    ladya                    UCI engine on stdin/stdout
     ladya perft DEPTH [FEN]  per-move split and total leaf count
+    ladya bench [DEPTH]      fixed-depth search of the bench positions: node count, speed
     ladya datagen --out DIR  self-play training data (training/datagen.py)
     ladya data ...           inspect and convert training data
 """
@@ -34,6 +35,16 @@ def _perft(args) -> int:
     return 0
 
 
+def _bench(args) -> int:
+    from engine import bench
+    depth = bench.DEFAULT_DEPTH if args.depth is None else args.depth
+    if depth < 1:
+        print("error: depth must be at least 1", file=sys.stderr)
+        return 2
+    bench.run(depth)
+    return 0
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
@@ -46,9 +57,18 @@ def main(argv=None) -> int:
     p.add_argument("fen", nargs="*", help="FEN (default: the start position)")
     p.add_argument("--chess960", action="store_true", help="Chess960 castling notation")
     p.add_argument("-v", "--verbose", action="store_true", help="also print time and speed")
+    b = sub.add_parser("bench", help="search the bench positions to a fixed depth")
+    b.add_argument("depth", type=int, nargs="?", help="search depth (default: engine/bench.py)")
+    b.set_defaults(func=_bench)
     from training.cli import add_parsers as add_training_parsers
     add_training_parsers(sub)
-    args = parser.parse_args(argv)
+    # parse_known_args: argparse leaves positionals that follow an option
+    # ("perft 3 --chess960 FEN...") unassigned, so they come back as extras.
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "perft" and not any(e.startswith("-") and e != "-" for e in extra):
+        args.fen = args.fen + extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "perft":
         return _perft(args)
     return args.func(args)

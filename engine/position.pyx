@@ -612,7 +612,7 @@ cdef int board_set_fen(Board* b, str fen, object chess960) except -1:
     cdef int rights = 0
     cdef int rook_of_right[4]
     cdef int ep = SQ_NONE
-    cdef int halfmove = 0, fullmove = 1
+    halfmove, fullmove = 0, 1   # Python ints until range-checked: no OverflowError
     cdef bint standard
     cdef Board tmp
     cdef Bitboard checkers
@@ -779,6 +779,17 @@ cdef int board_set_fen(Board* b, str fen, object chess960) except -1:
     checkers = attackers_to(&tmp, king_square(&tmp, side), tmp.by_type[0]) & tmp.by_color[side ^ 1]
     if popcount(checkers) > 2:
         raise ValueError(f"impossible position: {popcount(checkers)} pieces give check")
+    # The en-passant square says the last move was a double push, so the
+    # only possible check is by that pawn or discovered from its origin
+    # square (python-chess's STATUS_IMPOSSIBLE_CHECK).  Without one, checks
+    # from both ends of a line stay accepted: perft suites use them.
+    ksq = king_square(&tmp, side)
+    if fields[3] != "-" and checkers:
+        if popcount(checkers) > 1 or (lsb(checkers) != pawn_sq and attackers_to(
+                &tmp, ksq, (tmp.by_type[0] ^ square_bb(pawn_sq)) | square_bb(origin))
+                & tmp.by_color[side ^ 1]):
+            raise ValueError(f"impossible check with en-passant square {fields[3]}: "
+                             f"the double push could not have given it")
 
     tmp.states = b.states
     tmp.capacity = b.capacity
@@ -1109,7 +1120,9 @@ cdef class Position:
     def peek(self):
         if not self._stack:
             raise IndexError("no move has been played")
-        return self._stack[-1]
+        # Not _stack[-1]: with wraparound off, Cython indexes a typed list
+        # without adjusting negative indices (a read before the list).
+        return self._stack[len(self._stack) - 1]
 
     def is_check(self):
         return self.b.st.checkers != 0

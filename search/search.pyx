@@ -150,8 +150,11 @@ cdef inline bint has_non_pawn_material(const Board* b, int side) noexcept nogil:
     return (b.by_color[side] & ~(b.by_type[PAWN] | b.by_type[KING])) != 0
 
 
-# Check the clock and the node budget every 1024 nodes.
+# Check the clock and the node budget every 1024 nodes.  Depth 1 always
+# completes, so even `go movetime 0` or `go nodes 1` returns a searched move.
 cdef inline void check_limits(Worker* w) noexcept nogil:
+    if w.root_depth <= 1:
+        return
     if w.node_limit and w.nodes >= w.node_limit:
         ly_flag_set(w.stop, 1)
     if (w.nodes & TIME_CHECK_NODES) == 0 and w.tm.use_time and not ly_flag_get(w.pondering):

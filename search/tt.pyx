@@ -11,15 +11,19 @@ cdef inline TTBucket* bucket_of(TT* tt, uint64_t key) noexcept nogil:
 
 
 cdef int tt_resize(TT* tt, int mb) except -1:
+    cdef uint64_t count
+    cdef void* raw
     if mb < 1 or mb > 65536:
         raise ValueError(f"hash size must be 1..65536 MB, got {mb}")
-    tt_free(tt)
-    tt.count = (<uint64_t>mb * 1024 * 1024) // sizeof(TTBucket)
-    # 64-byte alignment so that a bucket is one cache line.
-    tt.raw = malloc(tt.count * sizeof(TTBucket) + 64)
-    if tt.raw == NULL:
-        tt.count = 0
+    count = (<uint64_t>mb * 1024 * 1024) // sizeof(TTBucket)
+    # Allocate before freeing: on failure the old table stays usable.
+    raw = malloc(count * sizeof(TTBucket) + 64)
+    if raw == NULL:
         raise MemoryError(f"cannot allocate a {mb} MB hash table")
+    tt_free(tt)
+    tt.raw = raw
+    tt.count = count
+    # 64-byte alignment so that a bucket is one cache line.
     tt.buckets = <TTBucket*>(((<uintptr_t>tt.raw) + 63) & ~(<uintptr_t>63))
     tt_clear(tt)
     return 0

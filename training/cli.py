@@ -53,6 +53,72 @@ def add_parsers(sub) -> None:
     u.add_argument("--out", required=True, help="output .ldat file")
     d.set_defaults(func=data_command)
 
+    t = sub.add_parser("train", help="fit the NNUE to training data and export the net",
+                       description="Train the HalfKP network (training/train.py) and export it "
+                                   "in the engine's format.")
+    add_config_arguments(t)
+    t.set_defaults(func=train_command)
+
+
+# Options whose command-line names differ from the field names.
+_FLAG_NAMES = {"lam": "--lambda", "K": "--k"}
+
+
+def _field_docs(cls) -> dict:
+    """The `#:` comments of a dataclass's fields, by field name."""
+    import inspect
+    import re
+    docs = {}
+    for line in inspect.getsource(cls).splitlines():
+        m = re.match(r"\s+(\w+):.*#:\s*(.*)$", line)
+        if m:
+            docs[m.group(1)] = m.group(2)
+    return docs
+
+
+def add_config_arguments(parser) -> None:
+    """One option per TrainConfig field, documented by the field's comment."""
+    import dataclasses
+    from training.train import TrainConfig
+    docs = _field_docs(TrainConfig)
+    defaults = TrainConfig()
+    for f in dataclasses.fields(TrainConfig):
+        if f.name == "progress":
+            continue
+        flag = _FLAG_NAMES.get(f.name, "--" + f.name.replace("_", "-"))
+        default = getattr(defaults, f.name)
+        help_text = docs.get(f.name, "")
+        if f.name == "data":
+            parser.add_argument(flag, nargs="+", required=True, help=help_text)
+        elif f.name == "out":
+            parser.add_argument(flag, required=True, help=help_text or "exported net file")
+        elif isinstance(default, bool):
+            if default:
+                parser.add_argument("--no-" + f.name.replace("_", "-"), dest=f.name, action="store_false",
+                                    help=f"disable: {help_text}")
+            else:
+                parser.add_argument(flag, dest=f.name, action="store_true", help=help_text)
+        else:
+            kind = type(default) if default is not None else str
+            parser.add_argument(flag, dest=f.name, type=kind, default=default,
+                                help=f"{help_text} (default: {default})")
+    parser.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def train_command(args) -> int:
+    import dataclasses
+    from training.train import TrainConfig, train
+    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
+    try:
+        train(cfg)
+    except (ValueError, OSError, D.DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: resume with --resume from the last checkpoint", file=sys.stderr)
+        return 130
+    return 0
+
 
 def datagen_command(args) -> int:
     from training.datagen import DatagenConfig, run

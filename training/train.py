@@ -1,0 +1,316 @@
+"""`ladya train`: fit the HalfKP network to self-play data and export it.
+
+The pipeline: memory-mapped data files (training/data.py) -> filter
+(default_filter: not in check, quiet best move, no mate score, past the
+opening) -> a seeded shuffle per epoch and a fixed validation split ->
+batches encoded with the engine's own feature code (training/model.pyx
+encode_records) -> sparse forward/backward -> optimizer step on touched rows
+(training/optim.pyx) -> checkpoint (with optimizer state) and loss curve
+after every epoch -> quantized export (training/quantize.py).
+
+Resuming (--resume) reloads the last checkpoint and continues exactly: the
+shuffle of each epoch depends only on (seed, epoch) and the kernels are
+deterministic whatever the thread count.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field, asdict, fields
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+
+from training import data as D
+from training import quantize as Q
+from training.model import forward_backward, encode_records, wdl_target, LOSS_WDL, LOSS_CP
+from training.optim import step_rows, OPTIMIZERS
+from nnue.format import HALFKP_FEATURES, SCALE, QA, QB
+
+
+@dataclass
+class TrainConfig:
+    data: List[str] = field(default_factory=list)   #: data files or directories (.ldat, or .txt text format)
+    out: str = "net.nnue"                            #: exported net
+    epochs: int = 10
+    batch_size: int = 16384
+    lr: float = 1e-3                                 #: learning rate (peak, before the schedule)
+    optimizer: str = "adam"                          #: sgd | momentum | rmsprop | adam
+    beta1: float = 0.9                               #: Adam beta1 / momentum coefficient
+    beta2: float = 0.999                             #: Adam beta2 / RMSProp decay
+    eps: float = 1e-8
+    lam: float = 0.75                                #: lambda: weight of the search score (1 - lambda: game result)
+    K: float = 400.0                                 #: centipawns per logit in the sigmoid
+    loss: str = "wdl"                                #: wdl (MSE in win probability) | cp (MSE on scores)
+    schedule: str = "cosine"                         #: constant | step | cosine
+    step_every: int = 4                              #: step schedule: epochs per decay
+    step_gamma: float = 0.3                          #: step schedule: decay factor
+    hidden: int = 256
+    factorizer: bool = True                          #: king-independent virtual features
+    init: Optional[str] = None                       #: start from this .nnue (fine-tuning)
+    val_fraction: float = 0.05
+    min_ply: int = 8                                 #: skip the first plies of each game
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    seed: int = 1
+    run_dir: Optional[str] = None                    #: checkpoints and plots (default: OUT.run/)
+    resume: bool = False
+    progress: bool = True
+
+
+class Model:
+    """Parameters, gradient buffers and optimizer moments (float32)."""
+
+    def __init__(self, cfg: TrainConfig, rng: np.random.Generator):
+        H = cfg.hidden
+        self.A = (rng.standard_normal((HALFKP_FEATURES, H)) * 0.01).astype(np.float32)
+        self.P = np.zeros((Q.KING_FREE, H), np.float32)
+        self.B = np.full(H, 0.5, np.float32)
+        self.C = (rng.standard_normal(2 * H) * (1.0 / np.sqrt(2 * H))).astype(np.float32)
+        self.d = np.zeros(1, np.float32)
+        if cfg.init:
+            from nnue.format import read_net
+            q = read_net(cfg.init)
+            if q.hidden != H:
+                raise ValueError(f"--init net has width {q.hidden}, not --hidden {H}")
+            self.A = (q.ft_weights / q.qa).astype(np.float32)
+            self.B = (q.ft_bias / q.qa).astype(np.float32)
+            self.C = (q.out_weights / q.qb).astype(np.float32)
+            self.d[0] = q.out_bias / (q.qa * q.qb)
+        self.gA = np.zeros_like(self.A)
+        self.gP = np.zeros_like(self.P)
+        self.gB = np.zeros_like(self.B)
+        self.gC = np.zeros_like(self.C)
+        self.touched = np.zeros(HALFKP_FEATURES, np.uint8)
+        self.m = {k: np.zeros_like(getattr(self, k)) for k in self.PARAMS}
+        self.v = {k: np.zeros_like(a) for k, a in self.m.items()}
+        self.step = 0
+
+    PARAMS = ("A", "P", "B", "C", "d")
+
+    def state(self) -> dict:
+        out = {k: getattr(self, k) for k in self.PARAMS}
+        out.update({f"m_{k}": a for k, a in self.m.items()})
+        out.update({f"v_{k}": a for k, a in self.v.items()})
+        out["step"] = np.array(self.step)
+        return out
+
+    def load_state(self, st) -> None:
+        for k in self.PARAMS:
+            getattr(self, k)[...] = st[k]
+            self.m[k][...] = st[f"m_{k}"]
+            self.v[k][...] = st[f"v_{k}"]
+        self.step = int(st["step"])
+
+
+def _load_data(paths) -> np.ndarray:
+    recs = []
+    files = []
+    for p in paths:
+        p = Path(p)
+        if p.suffix in (".txt", ".plain", ".epd") and p.is_file():
+            with open(p) as f:
+                recs.append(D.from_text(f))
+        else:
+            files.append(p)
+    if files:
+        recs.append(D.load(files))
+    if not recs:
+        raise ValueError("no training data given")
+    return np.concatenate(recs) if len(recs) > 1 else recs[0]
+
+
+def _lr(cfg: TrainConfig, epoch: int, frac: float) -> float:
+    if cfg.schedule == "constant":
+        return cfg.lr
+    if cfg.schedule == "step":
+        return cfg.lr * cfg.step_gamma ** (epoch // max(cfg.step_every, 1))
+    # cosine from lr down to lr/20 over the whole run
+    t = (epoch + frac) / max(cfg.epochs, 1)
+    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(t, 1.0))))
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig):
+        if cfg.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {cfg.optimizer!r} (choose from {', '.join(OPTIMIZERS)})")
+        if cfg.loss not in ("wdl", "cp"):
+            raise ValueError("--loss must be wdl or cp")
+        if cfg.hidden <= 0 or cfg.hidden % 32:
+            raise ValueError("--hidden must be a positive multiple of 32")
+        if not 0.0 <= cfg.lam <= 1.0:
+            raise ValueError("--lambda must be in [0, 1]")
+        if cfg.batch_size < 1 or cfg.epochs < 1:
+            raise ValueError("--batch-size and --epochs must be positive")
+        self.cfg = cfg
+        self.run_dir = Path(cfg.run_dir or (str(cfg.out) + ".run"))
+        recs = _load_data(cfg.data)
+        recs = recs[D.default_filter(recs, cfg.min_ply)]
+        if len(recs) < 2:
+            raise ValueError(f"only {len(recs)} usable positions after filtering")
+        split_rng = np.random.default_rng([cfg.seed, 0xDA7A])
+        order = split_rng.permutation(len(recs))
+        n_val = max(1, int(len(recs) * cfg.val_fraction)) if len(recs) > 20 else 1
+        self.val = recs[np.sort(order[:n_val])]
+        self.train = recs[np.sort(order[n_val:])]
+        self.model = Model(cfg, np.random.default_rng([cfg.seed, 0x5EED]))
+        self.history: List[dict] = []
+        self.epoch = 0
+        self.kind = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}[cfg.optimizer]
+        self.val_batch = self._encode(self.val)
+
+    # -- data --------------------------------------------------------------
+    def _encode(self, recs):
+        stm, nstm, score, result = encode_records(recs)
+        target = wdl_target(score, result, self.cfg.lam, self.cfg.K)
+        return stm, nstm, score, target
+
+    # -- one pass -----------------------------------------------------------
+    def _run(self, batch, backward: bool) -> float:
+        m, cfg = self.model, self.cfg
+        stm, nstm, score, target = batch
+        n = len(stm)
+        work = np.empty((n, 2 * cfg.hidden), np.float32)
+        dy = np.empty(n, np.float32)
+        gd = np.zeros(1, np.float32)
+        loss, g = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target,
+                                   m.gA, m.gP, m.gB, m.gC, m.touched, work, dy,
+                                   LOSS_WDL if cfg.loss == "wdl" else LOSS_CP, cfg.K, SCALE,
+                                   cfg.factorizer, cfg.threads, backward)
+        if backward:
+            self._gd = g
+        return loss
+
+    def _step(self, lr: float) -> None:
+        m, cfg = self.model, self.cfg
+        m.step += 1
+        common = (self.kind, lr, cfg.beta1, cfg.beta2, cfg.eps, m.step)
+        step_rows(m.A, m.gA, m.m["A"], m.v["A"], m.touched, *common, Q.A_CLIP, cfg.threads)
+        if cfg.factorizer:
+            step_rows(m.P, m.gP, m.m["P"], m.v["P"], None, *common, Q.A_CLIP, cfg.threads)
+        step_rows(m.B.reshape(1, -1), m.gB.reshape(1, -1), m.m["B"].reshape(1, -1),
+                  m.v["B"].reshape(1, -1), None, *common, Q.B_CLIP, 1)
+        step_rows(m.C.reshape(1, -1), m.gC.reshape(1, -1), m.m["C"].reshape(1, -1),
+                  m.v["C"].reshape(1, -1), None, *common, Q.C_CLIP, 1)
+        gd = np.array([[self._gd]], np.float32)
+        step_rows(m.d.reshape(1, 1), gd, m.m["d"].reshape(1, 1), m.v["d"].reshape(1, 1), None,
+                  *common, 8.0, 1)
+
+    def validation_loss(self) -> float:
+        return self._run(self.val_batch, backward=False)
+
+    def train_epoch(self) -> dict:
+        cfg = self.cfg
+        rng = np.random.default_rng([cfg.seed, self.epoch])
+        order = rng.permutation(len(self.train))
+        n_batches = max(1, (len(order) + cfg.batch_size - 1) // cfg.batch_size)
+        bar = None
+        if cfg.progress:
+            from tqdm import tqdm
+            bar = tqdm(total=len(order), unit="pos", desc=f"epoch {self.epoch + 1}/{cfg.epochs}",
+                       dynamic_ncols=True, leave=False)
+        t0 = time.perf_counter()
+        total, count = 0.0, 0
+        for b in range(n_batches):
+            idx = np.sort(order[b * cfg.batch_size:(b + 1) * cfg.batch_size])
+            if len(idx) == 0:
+                continue
+            batch = self._encode(self.train[idx])
+            loss = self._run(batch, backward=True)
+            self._step(_lr(cfg, self.epoch, b / n_batches))
+            total += loss * len(idx)
+            count += len(idx)
+            if bar is not None:
+                bar.update(len(idx))
+                bar.set_postfix(loss=f"{loss:.5f}", pos_s=f"{count / (time.perf_counter() - t0):.0f}")
+        if bar is not None:
+            bar.close()
+        elapsed = time.perf_counter() - t0
+        self.epoch += 1
+        rec = {"epoch": self.epoch, "train_loss": total / max(count, 1),
+               "val_loss": self.validation_loss(), "positions_per_second": count / elapsed,
+               "seconds": elapsed, "lr": _lr(cfg, self.epoch - 1, 0.0)}
+        self.history.append(rec)
+        return rec
+
+    # -- checkpoints ---------------------------------------------------------
+    def save_checkpoint(self) -> Path:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        path = self.run_dir / "checkpoint.npz"
+        tmp = self.run_dir / f".checkpoint.{os.getpid()}.npz"
+        meta = json.dumps({"epoch": self.epoch, "history": self.history, "config": asdict(self.cfg)})
+        np.savez(tmp, meta=np.array(meta), **self.model.state())
+        os.replace(tmp, path)
+        return path
+
+    def load_checkpoint(self) -> bool:
+        path = self.run_dir / "checkpoint.npz"
+        if not path.exists():
+            return False
+        with np.load(path) as st:
+            meta = json.loads(str(st["meta"]))
+            saved = meta["config"]
+            for key in ("hidden", "factorizer", "seed", "optimizer", "batch_size", "loss", "lam"):
+                if saved[key] != getattr(self.cfg, key):
+                    raise ValueError(f"--resume: checkpoint has {key}={saved[key]!r}, "
+                                     f"this run {getattr(self.cfg, key)!r}")
+            self.model.load_state(st)
+        self.epoch = meta["epoch"]
+        self.history = meta["history"]
+        return True
+
+    def plot(self) -> Optional[Path]:
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            return None
+        ep = [h["epoch"] for h in self.history]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(ep, [h["train_loss"] for h in self.history], "o-", label="train")
+        ax.plot(ep, [h["val_loss"] for h in self.history], "s-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"{self.cfg.loss} loss")
+        ax.set_title("Ladya NNUE training")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        path = self.run_dir / "loss.png"
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return path
+
+    def export(self, path=None, check_positions: int = 200) -> dict:
+        m = self.model
+        qnet, fnet, qerr = Q.export(path or self.cfg.out, m.A, m.P if self.cfg.factorizer else None,
+                                    m.B, m.C, m.d[0])
+        fens = [D.unpack_fen(r) for r in self.val[:check_positions]]
+        return {"quantization_error": qerr, "eval_difference": Q.eval_difference(fnet, qnet, fens)}
+
+
+def train(cfg: TrainConfig, log=print) -> dict:
+    """Run the whole training as configured; returns the final report."""
+    t = Trainer(cfg)
+    log(f"data: {len(t.train)} training and {len(t.val)} validation positions; "
+        f"{cfg.optimizer}, lr {cfg.lr}, batch {cfg.batch_size}, lambda {cfg.lam}, "
+        f"{cfg.threads} threads")
+    if cfg.resume and t.load_checkpoint():
+        log(f"resumed from {t.run_dir / 'checkpoint.npz'} after epoch {t.epoch}")
+    elif t.epoch == 0:
+        log(f"initial validation loss {t.validation_loss():.6f}")
+    while t.epoch < cfg.epochs:
+        rec = t.train_epoch()
+        t.save_checkpoint()
+        t.plot()
+        log(f"epoch {rec['epoch']}: train loss {rec['train_loss']:.6f}, validation loss "
+            f"{rec['val_loss']:.6f}, {rec['positions_per_second']:.0f} positions/s, lr {rec['lr']:.2e}")
+    report = t.export()
+    q, e = report["quantization_error"], report["eval_difference"]
+    log(f"exported {cfg.out}: max quantization error {max(q.values()):.2e} "
+        f"(transformer {q['ft_weights']:.2e}, output {q['out_weights']:.2e}); float vs quantized eval "
+        f"on {e['positions']} validation positions: mean {e['mean_cp']:.2f} cp, max {e['max_cp']:.2f} cp")
+    report["history"] = t.history
+    report["run_dir"] = str(t.run_dir)
+    return report
