@@ -2,8 +2,8 @@
 
     python benchmarks/bench_nps.py [--repeats 3] [--depth D] [--sf-depth 13]
 
-Runs, alternately and --repeats times each, Ladya's bench (`ladya bench` if
-installed, else `python -m engine bench` from this checkout, else the small
+Runs, alternately and --repeats times each, Ladya's bench (`python -m engine
+bench` from this checkout, else an installed `ladya bench`, else the small
 built-in bench below) and Stockfish's single-threaded bench
 (`stockfish bench 16 1 13 default depth`: hash MB, threads, depth, positions,
 limit type).  Prints every run, the median Nodes/second of each and the
@@ -79,10 +79,11 @@ def run_bench(argv):
 def ladya_commands(depth):
     """Candidate bench commands for Ladya, best first."""
     extra = [str(depth)] if depth else []
-    cmds = []
+    # `python -m engine` with PYTHONPATH set runs this checkout; an installed
+    # `ladya` script might belong to another one, so it only comes second.
+    cmds = [[sys.executable, "-m", "engine", "bench"] + extra]
     if shutil.which("ladya"):
         cmds.append(["ladya", "bench"] + extra)
-    cmds.append([sys.executable, "-m", "engine", "bench"] + extra)
     cmds.append([sys.executable, str(Path(__file__).resolve()), "--builtin",
                  "--depth", str(depth or BUILTIN_DEPTH)])
     return cmds
