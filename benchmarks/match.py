@@ -72,10 +72,22 @@ class EditModeXBoardProtocol(chess.engine.XBoardProtocol):
 
 
 def edit_commands(fen: str) -> List[str]:
-    """xboard edit-mode commands setting up `fen` after `new` + `force`.
+    """xboard commands setting up `fen` after `new` + `force` with edit mode.
     Edit mode keeps the side to move, so for Black we first play a2a3 (the
-    sequence the protocol specification gives)."""
+    sequence the protocol specification gives).  Edit mode has no
+    en-passant square either: with one, we set up the position before the
+    double pawn push and then play the push."""
     board = chess.Board(fen)
+    push = None
+    if board.ep_square is not None:
+        # The pawn that just moved stands one rank past the ep square.
+        step = 8 if board.turn == chess.BLACK else -8
+        to_sq = board.ep_square + step
+        push = chess.Move(board.ep_square - step, to_sq)
+        board.remove_piece_at(to_sq)
+        board.set_piece_at(push.from_square, chess.Piece(chess.PAWN, not board.turn))
+        board.turn = not board.turn
+        board.ep_square = None
     out = ["a2a3"] if board.turn == chess.BLACK else []
     out += ["edit", "#"]
     for color in (chess.WHITE, chess.BLACK):
@@ -85,6 +97,8 @@ def edit_commands(fen: str) -> List[str]:
             if piece.color == color:
                 out.append(piece.symbol().upper() + chess.square_name(sq))
     out.append(".")
+    if push is not None:
+        out.append(push.uci())
     return out
 
 
@@ -350,8 +364,9 @@ async def play_game(number, opening_index, fen, players, white, names, args) -> 
             await player.restart()
             break
         except chess.engine.EngineError as exc:
-            # python-chess raises this for an illegal or unparsable bestmove.
-            forfeit(side, f"makes an illegal move: {exc}", "illegal")
+            # python-chess raises this for an illegal or unparsable bestmove,
+            # and for an xboard engine's "Illegal move" / "Error" replies.
+            forfeit(side, f"illegal move or protocol error: {exc}", "illegal")
             await player.restart()
             break
         elapsed = time.perf_counter() - start

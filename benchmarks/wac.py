@@ -17,6 +17,7 @@ import argparse
 import os
 import shlex
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -127,8 +128,9 @@ def run_suite(solver, suite, seconds, verbose):
         elif i % 25 == 0:
             print(f"  {solver.name}: {solved}/{i}", flush=True)
     elapsed = time.perf_counter() - start
-    avg_depth = sum(depths) / len(depths) if depths else 0.0
-    return solved, failed, avg_depth, elapsed
+    # Median: a found mate can report an absurd depth (Ladya: 127).
+    med_depth = statistics.median(depths) if depths else 0
+    return solved, failed, med_depth, elapsed
 
 
 def main(argv=None) -> int:
@@ -155,12 +157,12 @@ def main(argv=None) -> int:
     for cmd in commands:
         solver = make_solver(cmd, args.hash)
         try:
-            solved, failed, avg_depth, elapsed = run_suite(solver, suite, args.time, args.verbose)
+            solved, failed, med_depth, elapsed = run_suite(solver, suite, args.time, args.verbose)
         finally:
             solver.close()
         results.append((solver.name, solved))
         print(f"{solver.name}: solved {solved}/{len(suite)} ({100 * solved / len(suite):.1f}%), "
-              f"average depth {avg_depth:.1f}, {elapsed:.0f} s", flush=True)
+              f"median depth {med_depth:g}, {elapsed:.0f} s", flush=True)
         print(f"  unsolved: {' '.join(failed) if failed else '-'}", flush=True)
 
     print()

@@ -124,10 +124,14 @@ def test_sprt_bounds_and_decision():
 
 def test_edit_mode_setup_reproduces_the_position():
     """The xboard edit-mode translation (engines without setboard) must
-    describe the same placement and side to move, replayed with python-chess."""
+    describe the same placement, side to move and en-passant square,
+    replayed with python-chess."""
     import match
     for fen in ("r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R b KQkq - 3 3",
-                "rn1qkbnr/ppp1pppp/8/3p1b2/2P5/1P6/P2PPPPP/RNBQKBNR w KQkq - 0 3"):
+                "rn1qkbnr/ppp1pppp/8/3p1b2/2P5/1P6/P2PPPPP/RNBQKBNR w KQkq - 0 3",
+                # En-passant squares, which edit mode cannot express.
+                "rnbqkbnr/pp1p1ppp/8/2p1pP2/8/8/PPPPP1PP/RNBQKBNR w KQkq e6 0 3",
+                "rnbqkbnr/ppp1pppp/8/8/2Pp4/5N2/PP1PPPPP/RNBQKB1R b KQkq c3 0 3"):
         board = chess.Board()            # after `new` + `force`
         color = chess.WHITE
         editing = False
@@ -144,7 +148,8 @@ def test_edit_mode_setup_reproduces_the_position():
                 board.set_piece_at(chess.parse_square(cmd[1:]),
                                    chess.Piece.from_symbol(cmd[0] if color else cmd[0].lower()))
             else:
-                board.push_uci(cmd)      # a move played before `edit`
+                board.push_uci(cmd)      # a move played before or after `edit`
         target = chess.Board(fen)
         assert board.board_fen() == target.board_fen()
         assert board.turn == target.turn
+        assert board.ep_square == target.ep_square
