@@ -30,6 +30,7 @@ def add_parsers(sub) -> None:
     g.add_argument("--eval", default="bootstrap", help="'bootstrap' or a .nnue net file")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--hash", type=int, default=16, help="hash table MB per worker")
+    g.add_argument("--chunk-games", type=int, default=16, help="games per output file (default 16)")
     g.add_argument("--no-progress", action="store_true")
     g.set_defaults(func=datagen_command)
 
@@ -122,13 +123,14 @@ def train_command(args) -> int:
 
 def datagen_command(args) -> int:
     from training.datagen import DatagenConfig, run
+    default_amount = args.positions is None and args.games is None
     cfg = DatagenConfig(out=args.out,
-                        positions=args.positions if (args.positions or args.games) else 100_000,
+                        positions=100_000 if default_amount else args.positions,
                         games=args.games,
-                        nodes=None if args.depth else (args.nodes or 5000),
+                        nodes=None if args.depth is not None else (5000 if args.nodes is None else args.nodes),
                         depth=args.depth, random_plies=args.random_plies, book=args.book,
                         eval=args.eval, seed=args.seed, hash_mb=args.hash,
-                        progress=not args.no_progress)
+                        chunk_games=args.chunk_games, progress=not args.no_progress)
     if args.workers is not None:
         cfg.workers = args.workers
     try:
