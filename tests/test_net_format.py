@@ -247,7 +247,7 @@ def test_validate_and_write_refuse_bad_nets(tmp_path):
     w = qnet.ft_weights.copy()
     w[100, 5] = 2000                      # 30 * 2000 > 32767
     o = qnet.out_weights.copy()
-    o[0] = 128
+    o[0] = OUT_WEIGHT_LIMIT + 1
     bad = [
         QuantizedNet(w, qnet.ft_bias, qnet.out_weights, qnet.out_bias),
         QuantizedNet(qnet.ft_weights, qnet.ft_bias, o, qnet.out_bias),
@@ -282,12 +282,12 @@ def test_quantize_refuses_values_that_do_not_fit():
     b[0] = -130.0
     cases.append(FloatNet(good.A, b, good.C, good.d))
     c = good.C.copy()
-    c[1] = 2.0                          # 2.0 * 64 = 128 > 127
+    c[1] = 2.01                         # 2.01 * QB > OUT_WEIGHT_LIMIT
     cases.append(FloatNet(good.A, good.B, c, good.d))
     c = good.C.copy()
     c[1] = -600.0
     cases.append(FloatNet(good.A, good.B, c, good.d))
-    cases.append(FloatNet(good.A, good.B, good.C, 1e6))   # output bias beyond int32
+    cases.append(FloatNet(good.A, good.B, good.C, 1e4))   # output bias beyond int32 (1e4 * QA * QB)
     for net in cases:
         with pytest.raises(ValueError):
             net.quantize()
