@@ -134,6 +134,9 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     cdef double loss = 0.0, gd = 0.0
     cdef float inv_n = 1.0 / n
     cdef int nblocks, cols, j0, j1
+    # per-sample losses, summed serially below: a prange reduction would add
+    # in an order that depends on the thread count
+    cdef double[::1] lossv = np.empty(n, np.float64)
     if work.shape[0] < n or work.shape[1] < 2 * H or dy.shape[0] < n:
         raise ValueError("scratch buffers too small")
 
@@ -164,14 +167,16 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
         if loss_kind == 0:
             p = 1.0 / (1.0 + exp(-y * scale / K))
             t = target[i]
-            loss += (p - t) * (p - t)
+            lossv[i] = (p - t) * (p - t)
             g = 2.0 * (p - t) * p * (1.0 - p) * scale / K
         else:
             t = (y * scale - score[i]) / scale
-            loss += t * t
+            lossv[i] = t * t
             g = 2.0 * t
         dy[i] = g * inv_n
-        gd += g * inv_n
+    for i in range(n):
+        loss += lossv[i]
+        gd += dy[i]
     if not backward:
         return loss * inv_n, 0.0
 

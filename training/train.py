@@ -104,18 +104,24 @@ class Model:
         self.step = int(st["step"])
 
 
-def _load_data(paths) -> np.ndarray:
+def _load_data(paths, min_ply: int) -> np.ndarray:
+    """The usable records (default_filter) of binary and text data files.
+
+    Text lines carry no ply (from_text stores 0), so the opening-ply filter
+    applies to binary files only; checks and mate scores are still dropped."""
     recs = []
     files = []
     for p in paths:
         p = Path(p)
         if p.suffix in (".txt", ".plain", ".epd") and p.is_file():
             with open(p) as f:
-                recs.append(D.from_text(f))
+                text = D.from_text(f)
+            recs.append(text[D.default_filter(text, 0)])
         else:
             files.append(p)
     if files:
-        recs.append(D.load(files))
+        binary = D.load(files)
+        recs.append(binary[D.default_filter(binary, min_ply)])
     if not recs:
         raise ValueError("no training data given")
     return np.concatenate(recs) if len(recs) > 1 else recs[0]
@@ -145,8 +151,7 @@ class Trainer:
             raise ValueError("--batch-size and --epochs must be positive")
         self.cfg = cfg
         self.run_dir = Path(cfg.run_dir or (str(cfg.out) + ".run"))
-        recs = _load_data(cfg.data)
-        recs = recs[D.default_filter(recs, cfg.min_ply)]
+        recs = _load_data(cfg.data, cfg.min_ply)
         if len(recs) < 2:
             raise ValueError(f"only {len(recs)} usable positions after filtering")
         split_rng = np.random.default_rng([cfg.seed, 0xDA7A])
