@@ -134,8 +134,9 @@ class Loop:
             openings=self.cfg.openings, seed=self.cfg.seed + g,
             pgn=str(self.gen_dir(g) / "match.pgn"))
         w, d, l = tally.w, tally.d, tally.l
-        e = elo.elo_from_score(elo.score(w, d, l)) if w + d + l else 0.0
-        lo, hi = elo.elo_interval(w, d, l)
+        # A one-sided match has an infinite estimate: keep the log finite.
+        e, lo, hi = (max(-1000.0, min(1000.0, x)) for x in elo.elo_interval(w, d, l)) \
+            if w + d + l else (0.0, -1000.0, 1000.0)
         rec["match"] = {"opponent": best, "wins": w, "draws": d, "losses": l, "elo": e,
                         "elo_low": lo, "elo_high": hi, "los": elo.los(w, d, l), "tc": self.cfg.tc}
         rec["seconds_match"] = time.time() - t0
