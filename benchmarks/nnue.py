@@ -33,7 +33,8 @@ from pathlib import Path
 
 import chess
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA, load_positions as _load_positions  # noqa: E402
 
 from engine.position import Position  # noqa: E402
 from nnue import accumulator as acc  # noqa: E402
@@ -42,28 +43,7 @@ from nnue.network import Network  # noqa: E402
 from search.limits import Limits  # noqa: E402
 from search.search import Searcher  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 STOCKFISH = "/usr/games/stockfish"
-
-
-def load_positions(n, seed=1):
-    """Up to n FENs: openings.epd first, then positions of seeded random games."""
-    fens = []
-    path = DATA / "openings.epd"
-    if path.exists():
-        with path.open() as f:
-            for line in f:
-                if len(fens) >= n:
-                    break
-                if line.strip():
-                    fens.append(" ".join(line.split()[:4]) + " 0 1")
-    rng = random.Random(seed)
-    while len(fens) < n:
-        board = chess.Board()
-        while not board.is_game_over() and len(fens) < n:
-            board.push(rng.choice(list(board.legal_moves)))
-            fens.append(board.fen())
-    return fens
 
 
 def best_rate(fn, runs):
@@ -117,6 +97,10 @@ def stockfish_bench():
         return None
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return int(nodes.group(1)), int(nps.group(1)), int(nodes.group(1)) / max(cpu, 1e-6)
+
+
+def load_positions(n, seed=1):
+    return _load_positions(n, seed, book_share=1.0)
 
 
 def main(argv=None):
