@@ -467,7 +467,7 @@ cdef bint see_ge(const Board* b, Move m, int threshold) noexcept nogil:
     cdef int kind = move_kind(m)
     cdef int frm = move_from(m)
     cdef int to = move_to(m)
-    cdef int swap, res, stm
+    cdef int swap, res, stm, pt
     cdef Bitboard occ, attackers, stm_attackers, bb
     cdef Bitboard diag = b.by_type[BISHOP] | b.by_type[QUEEN]
     cdef Bitboard orth = b.by_type[ROOK] | b.by_type[QUEEN]
@@ -498,49 +498,27 @@ cdef bint see_ge(const Board* b, Move m, int threshold) noexcept nogil:
             if not stm_attackers:
                 break
         res ^= 1
-        bb = stm_attackers & b.by_type[PAWN]
-        if bb:
-            swap = SEE_PAWN - swap
-            if swap < res:
+        # The least valuable attacker recaptures.
+        pt = PAWN
+        while pt < KING:
+            bb = stm_attackers & b.by_type[pt]
+            if bb:
                 break
-            occ ^= bb & (~bb + 1)
+            pt += 1
+        if pt == KING:
+            # Only the king is left: it may capture only if nothing defends.
+            if attackers & ~b.by_color[stm]:
+                return not res
+            return res
+        swap = SEE_VALUES[pt] - swap
+        if swap < res:
+            break
+        occ ^= bb & (~bb + 1)
+        # Lifting the piece may reveal a slider behind it (x-ray).
+        if pt == PAWN or pt == BISHOP or pt == QUEEN:
             attackers |= bishop_attacks(to, occ) & diag
-            continue
-        bb = stm_attackers & b.by_type[KNIGHT]
-        if bb:
-            swap = SEE_KNIGHT - swap
-            if swap < res:
-                break
-            occ ^= bb & (~bb + 1)
-            continue
-        bb = stm_attackers & b.by_type[BISHOP]
-        if bb:
-            swap = SEE_BISHOP - swap
-            if swap < res:
-                break
-            occ ^= bb & (~bb + 1)
-            attackers |= bishop_attacks(to, occ) & diag
-            continue
-        bb = stm_attackers & b.by_type[ROOK]
-        if bb:
-            swap = SEE_ROOK - swap
-            if swap < res:
-                break
-            occ ^= bb & (~bb + 1)
+        if pt == ROOK or pt == QUEEN:
             attackers |= rook_attacks(to, occ) & orth
-            continue
-        bb = stm_attackers & b.by_type[QUEEN]
-        if bb:
-            swap = SEE_QUEEN - swap
-            if swap < res:
-                break
-            occ ^= bb & (~bb + 1)
-            attackers |= (bishop_attacks(to, occ) & diag) | (rook_attacks(to, occ) & orth)
-            continue
-        # Only the king is left: it may capture only if nothing defends.
-        if attackers & ~b.by_color[stm]:
-            return not res
-        return res
     return res
 
 
