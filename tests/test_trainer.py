@@ -291,6 +291,41 @@ def test_lazy_update_touches_only_rows_in_the_batch(optimizer, data_dir, tmp_pat
     assert not m.gA.any() and not m.gP.any() and not m.touched.any()
 
 
+def test_gradients_accumulate_over_calls(data_dir):
+    """Two forward_backward calls without an optimizer step in between add up
+    to the sum of the two batches' gradients (the factorizer's gradient is
+    gathered from gA when no row was flagged before the call, scattered
+    directly otherwise: both ways must agree)."""
+    from training.model import forward_backward, wdl_target
+    recs = D.load([data_dir])
+    rng = np.random.default_rng(3)
+    H = HIDDEN
+    A = rng.normal(0, 0.1, (40960, H)).astype(np.float32)
+    P = rng.normal(0, 0.1, (640, H)).astype(np.float32)
+    B = np.full(H, 0.4, np.float32)
+    C = rng.normal(0, 0.3, 2 * H).astype(np.float32)
+
+    def grads(batches):
+        g = [np.zeros_like(A), np.zeros_like(P), np.zeros_like(B), np.zeros_like(C)]
+        touched = np.zeros(40960, np.uint8)
+        for part in batches:
+            stm, nstm, score, result = encode_records(part)
+            target = wdl_target(score, result, 0.7)
+            work = np.empty((len(stm), 2 * H), np.float32)
+            forward_backward(A, P, B, C, 0.05, stm, nstm, score, target, *g, touched,
+                             work, np.empty(len(stm), np.float32), threads=2)
+        return g, touched
+
+    first, second = recs[:300], recs[300:700]
+    (a1, p1, b1, c1), t1 = grads([first])
+    (a2, p2, b2, c2), t2 = grads([second])
+    (a, p, b, c), t = grads([first, second])
+    assert (t == (t1 | t2)).all()
+    for got, want in ((a, a1 + a2), (p, p1 + p2), (b, b1 + b2), (c, c1 + c2)):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-8)
+    assert np.abs(p1).max() > 0 and np.abs(p - p1).max() > 0
+
+
 def _reference_step(kind, p, g, m, v, lr, b1, b2, eps, step, clip):
     """Textbook update rules in float64 (Adam with bias-corrected moments)."""
     if kind == 0:

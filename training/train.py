@@ -163,6 +163,7 @@ class Trainer:
         self.history: List[dict] = []
         self.epoch = 0
         self.kind = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}[cfg.optimizer]
+        self._work = self._dy = None
         self.val_batch = self._encode(self.val)
 
     # -- data --------------------------------------------------------------
@@ -176,9 +177,12 @@ class Trainer:
         m, cfg = self.model, self.cfg
         stm, nstm, score, target = batch
         n = len(stm)
-        work = np.empty((n, 2 * cfg.hidden), np.float32)
-        dy = np.empty(n, np.float32)
-        gd = np.zeros(1, np.float32)
+        # scratch reused across batches: a fresh [N, 2H] buffer (32 MB at the
+        # default sizes) would be page-faulted in again on every step
+        if self._work is None or self._work.shape[0] < n:
+            self._work = np.empty((n, 2 * cfg.hidden), np.float32)
+            self._dy = np.empty(n, np.float32)
+        work, dy = self._work, self._dy
         loss, g = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target,
                                    m.gA, m.gP, m.gB, m.gC, m.touched, work, dy,
                                    LOSS_WDL if cfg.loss == "wdl" else LOSS_CP, cfg.K, SCALE,
@@ -203,7 +207,11 @@ class Trainer:
                   *common, 8.0, 1)
 
     def validation_loss(self) -> float:
-        return self._run(self.val_batch, backward=False)
+        # in training-batch slices, so the scratch buffer stays batch-sized
+        total, n, bs = 0.0, len(self.val_batch[0]), self.cfg.batch_size
+        for s in range(0, n, bs):
+            total += self._run(tuple(x[s:s + bs] for x in self.val_batch), backward=False) * min(bs, n - s)
+        return total / n
 
     def train_epoch(self) -> dict:
         cfg = self.cfg
