@@ -27,40 +27,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Classic test positions (start, the chessprogramming perft positions 2-6)
-# and a few tactical and endgame ones, so that all game phases count.
-BENCH_FENS = [
-    "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1",
-    "r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R w KQkq - 0 1",
-    "8/2p5/3p4/KP5r/1R3p1k/8/4P1P1/8 w - - 0 1",
-    "r3k2r/Pppp1ppp/1b3nbN/nP6/BBP1P3/q4N2/Pp1P2PP/R2Q1RK1 w kq - 0 1",
-    "rnbq1k1r/pp1Pbppp/2p5/8/2B5/8/PPP1NnPP/RNBQK2R w KQ - 1 8",
-    "r4rk1/1pp1qppp/p1np1n2/2b1p1B1/2B1P1b1/P1NP1N2/1PP1QPPP/R4RK1 w - - 0 10",
-    "r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3",
-    "2rr3k/pp3pp1/1nnqbN1p/3pN3/2pP4/2P3Q1/PPB4P/R4RK1 w - - 0 1",
-    "6k1/5ppp/8/8/8/8/5PPP/3R2K1 w - - 0 1",
-    "8/8/1p1k4/p1p1p3/P1P1P3/1P1K4/8/8 w - - 0 1",
-]
-BUILTIN_DEPTH = 16
+BUILTIN_DEPTH = 12
 
 NODES_RE = re.compile(r"Nodes searched\s*:\s*(\d+)")
 NPS_RE = re.compile(r"Nodes/second\s*:\s*(\d+)")
 
 
 def builtin_bench(depth: int) -> int:
+    """The engine's own bench (engine/bench.py) in this process."""
     sys.path.insert(0, str(ROOT))
-    from engine.position import Position
-    from search.limits import Limits
-    from search.search import Searcher
-    searcher = Searcher(16)
-    nodes = 0
-    start = time.perf_counter()
-    for fen in BENCH_FENS:
-        searcher.clear()
-        nodes += searcher.search(Position(fen), Limits(depth=depth)).nodes
-    elapsed = time.perf_counter() - start
-    print(f"Nodes searched: {nodes}")
-    print(f"Nodes/second: {int(nodes / elapsed)}")
+    from engine import bench
+    bench.run(depth, out=print)
     return 0
 
 

@@ -18,31 +18,16 @@ from pathlib import Path
 
 import chess
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA, load_positions as _load_positions  # noqa: E402
 
 from engine.position import Position  # noqa: E402
 from search.evaluate import bench_evaluate, evaluate_position  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def load_positions(n, seed=1):
-    fens = []
-    path = DATA / "openings.epd"
-    if path.exists():
-        with path.open() as f:
-            for line in f:
-                if len(fens) >= n // 2:
-                    break
-                if line.strip():
-                    fens.append(" ".join(line.split()[:4]) + " 0 1")
-    rng = random.Random(seed)
-    while len(fens) < n:
-        board = chess.Board()
-        while not board.is_game_over() and len(fens) < n:
-            board.push(rng.choice(list(board.legal_moves)))
-            fens.append(board.fen())
-    return fens
+    return _load_positions(n, seed, book_share=0.5)
 
 
 def main(argv=None):

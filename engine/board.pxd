@@ -26,6 +26,7 @@ cdef struct StateInfo:
     int plies_from_null
     # -- recomputed by make_move --
     Key key               # Polyglot-compatible Zobrist key
+    Key rep_key           # key for repetitions: no en-passant file unless the capture is legal
     int ep_square         # SQ_NONE unless a pawn of the side to move can capture there
     int captured          # piece captured by the move that led here
     int repetition        # plies back to an earlier occurrence (<0: it was a repetition too)

@@ -207,6 +207,30 @@ cdef inline void set_check_info(Board* b) noexcept nogil:
 
 # Distance to an earlier occurrence of this position within the reversible
 # plies (negative if that one was itself a repetition), as Stockfish keeps it.
+# True if an en-passant capture is legal (FEN shows the square only then, as
+# python-chess does).
+cdef bint ep_capture_legal(const Board* b) noexcept nogil:
+    cdef Move moves[256]
+    cdef int n, i
+    if b.st.ep_square == SQ_NONE:
+        return False
+    n = generate_moves(b, moves, GEN_NOISY)
+    for i in range(n):
+        if move_kind(moves[i]) == MT_EN_PASSANT:
+            return True
+    return False
+
+
+# Polyglot hashes the en-passant file whenever a pawn could capture, even
+# illegally; repetition (FIDE, python-chess) counts the position as the same
+# in that case, so repetitions compare a key without the file.
+cdef inline void set_rep_key(Board* b) noexcept nogil:
+    cdef StateInfo* st = b.st
+    st.rep_key = st.key
+    if st.ep_square != SQ_NONE and not ep_capture_legal(b):
+        st.rep_key ^= EP_KEYS[file_of(st.ep_square)]
+
+
 cdef inline void set_repetition(Board* b) noexcept nogil:
     cdef StateInfo* st = b.st
     cdef int end = st.rule50 if st.rule50 < st.plies_from_null else st.plies_from_null
@@ -218,7 +242,7 @@ cdef inline void set_repetition(Board* b) noexcept nogil:
     i = 4
     while i <= end:
         stp = &b.states[b.sp - i]
-        if stp.key == st.key:
+        if stp.rep_key == st.rep_key:
             st.repetition = -i if stp.repetition else i
             return
         i += 2
@@ -315,6 +339,7 @@ cdef void make_move(Board* b, Move m) noexcept nogil:
     b.st = st
     st.checkers = attackers_to(b, king_square(b, them), b.by_type[0]) & b.by_color[us]
     set_check_info(b)
+    set_rep_key(b)
     set_repetition(b)
 
 
@@ -371,6 +396,7 @@ cdef void make_null_move(Board* b) noexcept nogil:
     b.st = st
     st.checkers = 0
     set_check_info(b)
+    st.rep_key = st.key
 
 
 cdef void unmake_null_move(Board* b) noexcept nogil:
@@ -441,7 +467,7 @@ cdef bint see_ge(const Board* b, Move m, int threshold) noexcept nogil:
     cdef int kind = move_kind(m)
     cdef int frm = move_from(m)
     cdef int to = move_to(m)
-    cdef int swap, res, stm
+    cdef int swap, res, stm, pt
     cdef Bitboard occ, attackers, stm_attackers, bb
     cdef Bitboard diag = b.by_type[BISHOP] | b.by_type[QUEEN]
     cdef Bitboard orth = b.by_type[ROOK] | b.by_type[QUEEN]
@@ -472,49 +498,27 @@ cdef bint see_ge(const Board* b, Move m, int threshold) noexcept nogil:
             if not stm_attackers:
                 break
         res ^= 1
-        bb = stm_attackers & b.by_type[PAWN]
-        if bb:
-            swap = SEE_PAWN - swap
-            if swap < res:
+        # The least valuable attacker recaptures.
+        pt = PAWN
+        while pt < KING:
+            bb = stm_attackers & b.by_type[pt]
+            if bb:
                 break
-            occ ^= bb & (~bb + 1)
+            pt += 1
+        if pt == KING:
+            # Only the king is left: it may capture only if nothing defends.
+            if attackers & ~b.by_color[stm]:
+                return not res
+            return res
+        swap = SEE_VALUES[pt] - swap
+        if swap < res:
+            break
+        occ ^= bb & (~bb + 1)
+        # Lifting the piece may reveal a slider behind it (x-ray).
+        if pt == PAWN or pt == BISHOP or pt == QUEEN:
             attackers |= bishop_attacks(to, occ) & diag
-            continue
-        bb = stm_attackers & b.by_type[KNIGHT]
-        if bb:
-            swap = SEE_KNIGHT - swap
-            if swap < res:
-                break
-            occ ^= bb & (~bb + 1)
-            continue
-        bb = stm_attackers & b.by_type[BISHOP]
-        if bb:
-            swap = SEE_BISHOP - swap
-            if swap < res:
-                break
-            occ ^= bb & (~bb + 1)
-            attackers |= bishop_attacks(to, occ) & diag
-            continue
-        bb = stm_attackers & b.by_type[ROOK]
-        if bb:
-            swap = SEE_ROOK - swap
-            if swap < res:
-                break
-            occ ^= bb & (~bb + 1)
+        if pt == ROOK or pt == QUEEN:
             attackers |= rook_attacks(to, occ) & orth
-            continue
-        bb = stm_attackers & b.by_type[QUEEN]
-        if bb:
-            swap = SEE_QUEEN - swap
-            if swap < res:
-                break
-            occ ^= bb & (~bb + 1)
-            attackers |= (bishop_attacks(to, occ) & diag) | (rook_attacks(to, occ) & orth)
-            continue
-        # Only the king is left: it may capture only if nothing defends.
-        if attackers & ~b.by_color[stm]:
-            return not res
-        return res
     return res
 
 
@@ -807,6 +811,7 @@ cdef int board_set_fen(Board* b, str fen, object chess960) except -1:
         st.ep_square = ep
     compute_keys(b)
     set_check_info(b)
+    set_rep_key(b)
     return 0
 
 
@@ -830,20 +835,6 @@ cdef void compute_keys(Board* b) noexcept:
         for pt in range(PAWN, KING + 1):
             for n in range(popcount(pieces_cp(b, c, pt))):
                 st.material_key ^= MATERIAL_KEYS[make_piece(c, pt)][n]
-
-
-# True if an en-passant capture is legal (FEN shows the square only then, as
-# python-chess does).
-cdef bint ep_capture_legal(const Board* b) noexcept nogil:
-    cdef Move moves[256]
-    cdef int n, i
-    if b.st.ep_square == SQ_NONE:
-        return False
-    n = generate_moves(b, moves, GEN_NOISY)
-    for i in range(n):
-        if move_kind(moves[i]) == MT_EN_PASSANT:
-            return True
-    return False
 
 
 cdef str castling_text(const Board* b):
@@ -1172,7 +1163,7 @@ cdef class Position:
         cdef int seen = 1, i = 2
         cdef int end = min(self.b.st.rule50, self.b.sp)
         while i <= end and seen < count:
-            if self.b.states[self.b.sp - i].key == self.b.st.key:
+            if self.b.states[self.b.sp - i].rep_key == self.b.st.rep_key:
                 seen += 1
             i += 2
         return seen >= count

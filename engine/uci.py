@@ -29,6 +29,7 @@ _MOVE_RE = re.compile(r"(?:[a-h][1-8][a-h][1-8][nbrq]?|0000)\Z")
 MAX_MS = 2**31 - 1
 MAX_DEPTH = 255
 EVALFILE_DEFAULT = "<default>"          # the net shipped in nets/, or the bootstrap evaluation
+EVALFILE_BOOTSTRAP = ("bootstrap", "none")   # EvalFile values that select the PeSTO evaluation
 MAX_NODES = 2**63 - 1
 
 
@@ -386,6 +387,10 @@ class UciEngine:
         """Load a net for EvalFile; on failure keep the evaluator in use."""
         from nnue import default_net_path
         s = self._searcher
+        if value.strip().lower() in EVALFILE_BOOTSTRAP:
+            s.set_network(None)
+            self.info_string(f"evaluation: {s.eval_name}")
+            return
         path = default_net_path() if value in ("", EVALFILE_DEFAULT) else value
         if path is None:
             s.set_network(None)

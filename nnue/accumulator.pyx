@@ -101,14 +101,20 @@ cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, in
 cdef int nnue_evaluate(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
     cdef int p = b.sp - a.root_sp
     cdef int stm = b.side
-    cdef int64_t out
+    cdef int64_t out, q
+    cdef int64_t divisor = <int64_t>net.qa * net.qb
     if not a.computed[p][0]:
         update_perspective(a, net, b, 0)
     if not a.computed[p][1]:
         update_perspective(a, net, b, 1)
     out = ly_kernels.crelu_dot(acc_at(a, p, stm), acc_at(a, p, stm ^ 1), net.out_w, a.hidden, net.qa)
-    out += net.out_b
-    return <int>(out * net.scale // (<int64_t>net.qa * net.qb))
+    out = (out + net.out_b) * net.scale
+    # Floor division, as the format (nnue/format.py) and the trainer define
+    # it; C's `/` (cdivision) would round negative evaluations towards zero.
+    q = out // divisor
+    if out % divisor != 0 and out < 0:
+        q -= 1
+    return <int>q
 
 
 # --- runtime SIMD selection -------------------------------------------------
@@ -166,13 +172,19 @@ def accumulators(Network net not None, Position pos not None):
         acc_free(&a)
 
 
-def check_incremental(Network net not None, Position pos not None, list moves):
-    """Play `moves` (UCI) from `pos`, evaluating incrementally after each,
-    and compare both accumulators bit for bit with a full refresh.  Returns
-    the list of incremental evaluations; raises AssertionError on mismatch."""
+def check_incremental(Network net not None, Position pos not None, list moves, int stride=1):
+    """Play `moves` (UCI) from `pos`, evaluating incrementally after every
+    `stride`-th move and after the last (stride > 1 makes the lazy update
+    catch up over several plies), and compare both accumulators bit for bit
+    with a full refresh.  Returns the list of incremental evaluations;
+    raises AssertionError on mismatch."""
     cdef AccStack a, fresh
     cdef Position p = pos.copy()
     cdef int c, i, ply = 0
+    if len(moves) >= ACC_PLIES - 1:
+        raise ValueError(f"at most {ACC_PLIES - 2} moves, got {len(moves)}")
+    if stride < 1:
+        raise ValueError("stride must be positive")
     a.raw = NULL
     fresh.raw = NULL
     acc_alloc(&a, net.net.hidden)
@@ -183,9 +195,9 @@ def check_incremental(Network net not None, Position pos not None, list moves):
         for uci in moves:
             p.push_uci(uci)
             ply += 1
-            if ply >= ACC_PLIES - 1:
-                break
             acc_push(&a, &p.b)
+            if ply % stride and ply != len(moves):
+                continue
             evals.append(nnue_evaluate(&a, &net.net, &p.b))
             acc_set_root(&fresh, &net.net, &p.b)
             for c in range(2):
@@ -202,6 +214,38 @@ def check_incremental(Network net not None, Position pos not None, list moves):
 def bench_eval(Network net not None, list fens, int repeats, bint incremental):
     """(seconds, evaluations): full refresh of each position, or incremental
     updates along each legal move and back (the search's pattern)."""
+    return _bench(net, fens, repeats, incremental, True)
+
+
+def bench_update(Network net not None, list fens, int repeats, bint incremental):
+    """bench_eval without the output layer: (seconds, accumulator pairs
+    brought up to date), to time the transformer update on its own."""
+    return _bench(net, fens, repeats, incremental, False)
+
+
+def bench_baseline(list fens, int repeats):
+    """The loop of bench_eval without any NNUE work (make and unmake each
+    legal move): (seconds, moves), the overhead to subtract."""
+    cdef Position pos
+    cdef int r, i, n
+    cdef long long count = 0
+    cdef int64_t t0
+    cdef unsigned short moves[256]
+    positions = [Position(f) for f in fens]
+    t0 = ly_now_ms()
+    for pos in positions:
+        board_reserve(&pos.b, 4)
+        n = generate_moves(&pos.b, moves, GEN_ALL)
+        with nogil:
+            for r in range(repeats):
+                for i in range(n):
+                    make_move(&pos.b, moves[i])
+                    unmake_move(&pos.b)
+                    count += 1
+    return (ly_now_ms() - t0) / 1000.0, count
+
+
+cdef _bench(Network net, list fens, int repeats, bint incremental, bint output):
     cdef AccStack a
     cdef Position pos
     cdef int r, i, n
@@ -224,12 +268,18 @@ def bench_eval(Network net not None, list fens, int repeats, bint incremental):
                         make_move(&pos.b, moves[i])
                         if incremental:
                             acc_push(&a, &pos.b)
-                            sink += nnue_evaluate(&a, &net.net, &pos.b)
                         else:
                             a.root_sp = pos.b.sp
                             refresh(&a, &net.net, &pos.b, 0, 0)
                             refresh(&a, &net.net, &pos.b, 0, 1)
+                        if output:
                             sink += nnue_evaluate(&a, &net.net, &pos.b)
+                        else:
+                            if not a.computed[pos.b.sp - a.root_sp][0]:
+                                update_perspective(&a, &net.net, &pos.b, 0)
+                            if not a.computed[pos.b.sp - a.root_sp][1]:
+                                update_perspective(&a, &net.net, &pos.b, 1)
+                            sink += acc_at(&a, pos.b.sp - a.root_sp, 1)[0]
                         unmake_move(&pos.b)
                         count += 1
         return (ly_now_ms() - t0) / 1000.0, count

@@ -10,12 +10,15 @@
 
 /* dst = src + sum(rows[add]) - sum(rows[sub]), rows of `width` int16.
  * One pass over memory for any mix of additions and removals (quiet move,
- * capture, castling, promotion, or a refresh from the bias). */
+ * capture, castling, promotion, or a refresh from the bias).  `width` is a
+ * multiple of 32, not necessarily of a full pass: the tail goes one vector
+ * at a time so that nothing past `width` is read or written. */
 LY_TARGET_ATTR static void LY_CAT(ly_update, LY_SUFFIX)(
         int16_t* dst, const int16_t* src, const int16_t* weights,
         const int32_t* add, int n_add, const int32_t* sub, int n_sub, int width) {
     const int chunk = LANES16 * LY_REGS;
-    for (int base = 0; base < width; base += chunk) {
+    int base = 0;
+    for (; base + chunk <= width; base += chunk) {
         vec16 r[LY_REGS];
         for (int k = 0; k < LY_REGS; k++) r[k] = vec_load(src + base + k * LANES16);
         for (int i = 0; i < n_add; i++) {
@@ -27,6 +30,12 @@ LY_TARGET_ATTR static void LY_CAT(ly_update, LY_SUFFIX)(
             for (int k = 0; k < LY_REGS; k++) r[k] = vec_sub(r[k], vec_load(row + k * LANES16));
         }
         for (int k = 0; k < LY_REGS; k++) vec_store(dst + base + k * LANES16, r[k]);
+    }
+    for (; base < width; base += LANES16) {
+        vec16 v = vec_load(src + base);
+        for (int i = 0; i < n_add; i++) v = vec_add(v, vec_load(weights + (size_t)add[i] * width + base));
+        for (int i = 0; i < n_sub; i++) v = vec_sub(v, vec_load(weights + (size_t)sub[i] * width + base));
+        vec_store(dst + base, v);
     }
 }
 

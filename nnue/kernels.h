@@ -23,11 +23,16 @@
 static void ly_update_scalar(int16_t* dst, const int16_t* src, const int16_t* weights,
                              const int32_t* add, int n_add, const int32_t* sub, int n_sub,
                              int width) {
-    for (int j = 0; j < width; j++) {
-        int16_t v = src[j];
-        for (int i = 0; i < n_add; i++) v = (int16_t)(v + weights[(size_t)add[i] * width + j]);
-        for (int i = 0; i < n_sub; i++) v = (int16_t)(v - weights[(size_t)sub[i] * width + j]);
-        dst[j] = v;
+    /* Row by row, so each weight row is read contiguously; int16 sums wrap
+     * the same way in any order, so this matches the SIMD paths bit for bit. */
+    if (dst != src) memcpy(dst, src, (size_t)width * sizeof(int16_t));
+    for (int i = 0; i < n_add; i++) {
+        const int16_t* row = weights + (size_t)add[i] * width;
+        for (int j = 0; j < width; j++) dst[j] = (int16_t)(dst[j] + row[j]);
+    }
+    for (int i = 0; i < n_sub; i++) {
+        const int16_t* row = weights + (size_t)sub[i] * width;
+        for (int j = 0; j < width; j++) dst[j] = (int16_t)(dst[j] - row[j]);
     }
 }
 

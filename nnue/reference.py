@@ -22,10 +22,10 @@ def float_eval(net: FloatNet, pos, scale: int = SCALE) -> float:
 def int_eval(net: QuantizedNet, pos) -> int:
     """The engine's integer evaluation, computed without SIMD."""
     stm, nstm = side_features(pos)
-    w = net.ft_weights.astype(np.int64)
+    w = net.ft_weights
     b = net.ft_bias.astype(np.int64)
-    a_stm = b + w[stm].sum(axis=0)
-    a_nstm = b + w[nstm].sum(axis=0)
+    a_stm = b + w[stm].astype(np.int64).sum(axis=0)    # only the active rows, in int64
+    a_nstm = b + w[nstm].astype(np.int64).sum(axis=0)
     h = np.clip(np.concatenate([a_stm, a_nstm]), 0, net.qa)
     out = int(net.out_weights.astype(np.int64) @ h) + int(net.out_bias)
     return (out * net.scale) // (net.qa * net.qb)

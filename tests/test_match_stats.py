@@ -1,19 +1,15 @@
-"""Match statistics of benchmarks/match_stats.py against the textbook formulas.
+"""Match statistics of training/elo.py against the textbook formulas.
 
 Expected values are written out here from the definitions (logistic Elo,
 trinomial standard error, normal-approximation LLR), not taken from the
 module's own output.
 """
 import math
-import sys
-from pathlib import Path
 
 import chess
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-import match_stats as ms  # noqa: E402
+from training import elo as ms
 
 
 def test_score_counts_draws_half():
@@ -126,7 +122,7 @@ def test_edit_mode_setup_reproduces_the_position():
     """The xboard edit-mode translation (engines without setboard) must
     describe the same placement, side to move and en-passant square,
     replayed with python-chess."""
-    import match
+    from training import match
     for fen in ("r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R b KQkq - 3 3",
                 "rn1qkbnr/ppp1pppp/8/3p1b2/2P5/1P6/P2PPPPP/RNBQKBNR w KQkq - 0 3",
                 # En-passant squares, which edit mode cannot express.

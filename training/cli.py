@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +29,7 @@ def add_parsers(sub) -> None:
     g.add_argument("--eval", default="bootstrap", help="'bootstrap' or a .nnue net file")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--hash", type=int, default=16, help="hash table MB per worker")
+    g.add_argument("--chunk-games", type=int, default=16, help="games per output file (default 16)")
     g.add_argument("--no-progress", action="store_true")
     g.set_defaults(func=datagen_command)
 
@@ -53,11 +53,19 @@ def add_parsers(sub) -> None:
     u.add_argument("--out", required=True, help="output .ldat file")
     d.set_defaults(func=data_command)
 
+    from training.train import TrainConfig
+    from training.loop import LoopConfig
     t = sub.add_parser("train", help="fit the NNUE to training data and export the net",
                        description="Train the HalfKP network (training/train.py) and export it "
                                    "in the engine's format.")
-    add_config_arguments(t)
+    add_config_arguments(t, TrainConfig, required=("data", "out"))
     t.set_defaults(func=train_command)
+
+    lp = sub.add_parser("loop", help="generate, train, gate by match and promote, per generation",
+                        description="Run generations of self-play, training and gating matches in a "
+                                    "work directory (training/loop.py); resumable after a kill.")
+    add_config_arguments(lp, LoopConfig)
+    lp.set_defaults(func=loop_command)
 
 
 # Options whose command-line names differ from the field names.
@@ -76,33 +84,50 @@ def _field_docs(cls) -> dict:
     return docs
 
 
-def add_config_arguments(parser) -> None:
-    """One option per TrainConfig field, documented by the field's comment."""
+def add_config_arguments(parser, cls, required=()) -> None:
+    """One option per field of the dataclass `cls`, documented by the field's comment."""
     import dataclasses
-    from training.train import TrainConfig
-    docs = _field_docs(TrainConfig)
-    defaults = TrainConfig()
-    for f in dataclasses.fields(TrainConfig):
+    docs = _field_docs(cls)
+    defaults = cls()
+    for f in dataclasses.fields(cls):
         if f.name == "progress":
             continue
         flag = _FLAG_NAMES.get(f.name, "--" + f.name.replace("_", "-"))
         default = getattr(defaults, f.name)
         help_text = docs.get(f.name, "")
-        if f.name == "data":
-            parser.add_argument(flag, nargs="+", required=True, help=help_text)
-        elif f.name == "out":
-            parser.add_argument(flag, required=True, help=help_text or "exported net file")
+        if isinstance(default, list):
+            parser.add_argument(flag, dest=f.name, nargs="+", required=f.name in required,
+                                default=default, help=help_text)
         elif isinstance(default, bool):
             if default:
                 parser.add_argument("--no-" + f.name.replace("_", "-"), dest=f.name, action="store_false",
                                     help=f"disable: {help_text}")
             else:
                 parser.add_argument(flag, dest=f.name, action="store_true", help=help_text)
+        elif f.name in required:
+            parser.add_argument(flag, dest=f.name, required=True, help=help_text)
         else:
             kind = type(default) if default is not None else str
             parser.add_argument(flag, dest=f.name, type=kind, default=default,
                                 help=f"{help_text} (default: {default})")
     parser.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def loop_command(args) -> int:
+    import dataclasses
+    from training.loop import Loop, LoopConfig
+    cfg = LoopConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(LoopConfig)})
+    try:
+        state = Loop(cfg).run()
+    except (ValueError, OSError, RuntimeError, D.DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
+    print(f"best net: {state['best']} ({state.get('best_elo', 0.0):+.0f} Elo over the bootstrap "
+          f"evaluation, summed over promotions)")
+    return 0
 
 
 def train_command(args) -> int:
@@ -122,13 +147,14 @@ def train_command(args) -> int:
 
 def datagen_command(args) -> int:
     from training.datagen import DatagenConfig, run
+    default_amount = args.positions is None and args.games is None
     cfg = DatagenConfig(out=args.out,
-                        positions=args.positions if (args.positions or args.games) else 100_000,
+                        positions=100_000 if default_amount else args.positions,
                         games=args.games,
-                        nodes=None if args.depth else (args.nodes or 5000),
+                        nodes=None if args.depth is not None else (5000 if args.nodes is None else args.nodes),
                         depth=args.depth, random_plies=args.random_plies, book=args.book,
                         eval=args.eval, seed=args.seed, hash_mb=args.hash,
-                        progress=not args.no_progress)
+                        chunk_games=args.chunk_games, progress=not args.no_progress)
     if args.workers is not None:
         cfg.workers = args.workers
     try:

@@ -21,6 +21,7 @@ import multiprocessing as mp
 import os
 import queue as queue_mod
 import random
+import re
 import time
 import zlib
 from dataclasses import dataclass, field, asdict
@@ -68,15 +69,23 @@ class GameRecord:
 def _open_book(path):
     if path is None:
         return None
+    from engine.position import Position
     fens = []
     with open(path) as f:
-        for line in f:
+        for lineno, line in enumerate(f, 1):
             line = line.strip()
             if not line:
                 continue
-            fields = line.split()
-            fen = " ".join(fields[:4])
-            fens.append(fen + " 0 1")
+            fen = " ".join(line.split()[:4]) + " 0 1"
+            # Checked here, in the parent, so a bad line is one clear error
+            # rather than a traceback from every worker.
+            try:
+                chess960 = Position(fen).chess960
+            except ValueError as exc:
+                raise ValueError(f"{path}:{lineno}: {exc}") from None
+            if chess960:
+                raise ValueError(f"{path}:{lineno}: Chess960 castling rights cannot be stored in the data format")
+            fens.append(fen)
     if not fens:
         raise ValueError(f"{path}: no positions")
     return fens
@@ -139,10 +148,16 @@ def play_game(searcher, pos, cfg: DatagenConfig) -> GameRecord:
         plies.append(ply)
         flags.append(fl)
         white = score if pos.turn else -score
-        win_run = win_run + 1 if abs(score) >= WIN_SCORE else 0
+        # Signed run in White's view: both sides must agree on who is winning.
+        if white >= WIN_SCORE:
+            win_run = win_run + 1 if win_run > 0 else 1
+        elif white <= -WIN_SCORE:
+            win_run = win_run - 1 if win_run < 0 else -1
+        else:
+            win_run = 0
         draw_run = draw_run + 1 if (ply >= DRAW_MIN_PLY and abs(score) <= DRAW_SCORE) else 0
-        if win_run >= WIN_PLIES:
-            result, reason = (1 if white > 0 else -1), "adjudicated win"
+        if abs(win_run) >= WIN_PLIES:
+            result, reason = (1 if win_run > 0 else -1), "adjudicated win"
             break
         if draw_run >= DRAW_PLIES:
             result, reason = 0, "adjudicated draw"
@@ -158,8 +173,11 @@ def play_game(searcher, pos, cfg: DatagenConfig) -> GameRecord:
     return GameRecord(recs, result, reason)
 
 
-def _existing_chunks(out: Path) -> int:
-    return sum(1 for p in out.iterdir() if p.suffix == D.EXTENSION)
+def _next_stream(out: Path) -> int:
+    """A run number no chunk in `out` uses yet (not a file count: after files
+    are deleted a count could repeat an earlier run's names and random stream)."""
+    used = [int(m.group(1)) for p in out.iterdir() if (m := re.search(r"-r(\d+)-w\d+-\d+", p.name))]
+    return max(used, default=-1) + 1
 
 
 def _worker(wid: int, cfg_dict: dict, quota_positions, quota_games, stream: int, q) -> None:
@@ -207,8 +225,14 @@ def run(cfg: DatagenConfig) -> dict:
     """Generate data as configured; returns a summary dict."""
     if cfg.positions is None and cfg.games is None:
         raise ValueError("give --positions or --games")
+    for name in ("positions", "games", "nodes", "depth"):
+        value = getattr(cfg, name)
+        if value is not None and value < 1:
+            raise ValueError(f"--{name} must be at least 1, got {value}")
     if cfg.workers < 1:
         raise ValueError("--workers must be at least 1")
+    if cfg.chunk_games < 1:
+        raise ValueError("--chunk-games must be at least 1")
     if cfg.nodes is None and cfg.depth is None:
         raise ValueError("give --nodes or --depth")
     if cfg.eval != "bootstrap":
@@ -220,7 +244,7 @@ def run(cfg: DatagenConfig) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".*.tmp*"):   # temporary files of a killed run
         stale.unlink()
-    stream = _existing_chunks(out)      # a fresh random stream when appending
+    stream = _next_stream(out)          # a fresh random stream when appending
     n = cfg.workers
 
     def split(total):

@@ -15,8 +15,9 @@
 #   samples and perspectives where f is active; dL/dP[q] likewise over f%640 = q.
 # X is sparse and binary, so the forward pass sums at most 30 rows and the
 # backward pass touches only those rows.  Work is split so that no two
-# threads ever write the same gradient cell: samples in parallel for the
-# forward pass, hidden columns in parallel for the backward pass.
+# threads ever write the same gradient cell: chunks of samples in parallel
+# for the forward pass and the output layer, hidden columns in parallel for
+# the scatter into the feature rows.
 cimport cython
 from cython.parallel cimport prange
 from libc.math cimport exp, log
@@ -111,6 +112,24 @@ cdef inline float clip01(float x) noexcept nogil:
     return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
 
 
+# Row kernels: contiguous float rows, so that the compiler vectorizes them.
+cdef inline void row_add(float* out, const float* a, int h) noexcept nogil:
+    cdef int j
+    for j in range(h):
+        out[j] += a[j]
+
+
+cdef inline void row_add2(float* out, const float* a, const float* b, int h) noexcept nogil:
+    cdef int j
+    for j in range(h):
+        out[j] += a[j] + b[j]
+
+
+cdef enum:
+    CHUNK = 64      # samples per partial sum of gB/gC: fixed, so that the
+                    # sums do not depend on the thread count
+
+
 @cython.boundscheck(False)
 @cython.wraparound(False)
 @cython.cdivision(True)
@@ -125,103 +144,128 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     added into gA/gP/gB/gC (gd is returned).  `target` is the WDL target in
     [0, 1] (LOSS_WDL) and `score` the centipawn score (LOSS_CP).  `work`
     [N, 2H] and `dy` [N] are scratch buffers.  Rows of A that received a
-    gradient are flagged in `touched`."""
+    gradient are flagged in `touched`; rows of gA not flagged must be zero
+    (as step_rows leaves them).  Results do not depend on `threads`."""
     cdef Py_ssize_t n = stm.shape[0]
     cdef int H = B.shape[0]
-    cdef Py_ssize_t i, j, k, blk
-    cdef int f
-    cdef float acc_s, acc_n, y, p, t, g, a
+    cdef Py_ssize_t i, j, k, c, blk, q, r
+    cdef int f, nchunks, nblocks, cols, j0, j1
+    cdef float y, p, t, g, a
     cdef double loss = 0.0, gd = 0.0
     cdef float inv_n = 1.0 / n
-    cdef int nblocks, cols, j0, j1
+    cdef float* ws
+    cdef float* wn
+    cdef bint p_direct = False
+    cdef Py_ssize_t nrows = touched.shape[0]
     if work.shape[0] < n or work.shape[1] < 2 * H or dy.shape[0] < n:
         raise ValueError("scratch buffers too small")
+    nchunks = (n + CHUNK - 1) // CHUNK
+    # per-sample losses and per-chunk partial gradients, summed serially below:
+    # a reduction across threads would add in an order that depends on their number
+    cdef double[::1] lossv = np.empty(n, np.float64)
+    cdef float[:, ::1] gCp = np.zeros((nchunks if backward else 1, 2 * H), np.float32)
+    cdef float[:, ::1] gBp = np.zeros((nchunks if backward else 1, H), np.float32)
 
-    # 1. forward, one sample per iteration
-    for i in prange(n, nogil=True, num_threads=threads, schedule="static"):
-        for j in range(H):
-            acc_s = B[j]
-            acc_n = B[j]
+    # 1. forward and output layer, chunks of samples in parallel: the
+    # accumulators are built row by row into work[i], which then receives dL/da
+    for c in prange(nchunks, nogil=True, num_threads=threads, schedule="static"):
+        for i in range(c * CHUNK, min((c + 1) * CHUNK, n)):
+            ws = &work[i, 0]
+            wn = &work[i, H]
+            for j in range(H):
+                ws[j] = B[j]
+                wn[j] = B[j]
             for k in range(MAX_FEATURES):
                 f = stm[i, k]
                 if f < 0:
                     break
-                acc_s = acc_s + A[f, j]
                 if factorized:
-                    acc_s = acc_s + P[f % KING_FREE, j]
+                    row_add2(ws, &A[f, 0], &P[f % KING_FREE, 0], H)
+                else:
+                    row_add(ws, &A[f, 0], H)
             for k in range(MAX_FEATURES):
                 f = nstm[i, k]
                 if f < 0:
                     break
-                acc_n = acc_n + A[f, j]
                 if factorized:
-                    acc_n = acc_n + P[f % KING_FREE, j]
-            work[i, j] = acc_s
-            work[i, H + j] = acc_n
-        y = d
-        for j in range(2 * H):
-            y = y + C[j] * clip01(work[i, j])
-        if loss_kind == 0:
-            p = 1.0 / (1.0 + exp(-y * scale / K))
-            t = target[i]
-            loss += (p - t) * (p - t)
-            g = 2.0 * (p - t) * p * (1.0 - p) * scale / K
-        else:
-            t = (y * scale - score[i]) / scale
-            loss += t * t
-            g = 2.0 * t
-        dy[i] = g * inv_n
-        gd += g * inv_n
+                    row_add2(wn, &A[f, 0], &P[f % KING_FREE, 0], H)
+                else:
+                    row_add(wn, &A[f, 0], H)
+            y = d
+            for j in range(2 * H):
+                y = y + C[j] * clip01(ws[j])
+            if loss_kind == 0:
+                p = 1.0 / (1.0 + exp(-y * scale / K))
+                t = target[i]
+                lossv[i] = (p - t) * (p - t)
+                g = 2.0 * (p - t) * p * (1.0 - p) * scale / K
+            else:
+                t = (y * scale - score[i]) / scale
+                lossv[i] = t * t
+                g = 2.0 * t
+            g = g * inv_n
+            dy[i] = g
+            if backward:
+                for j in range(2 * H):
+                    a = ws[j]
+                    gCp[c, j] += g * clip01(a)
+                    ws[j] = g * C[j] if 0.0 < a < 1.0 else 0.0
+                for j in range(H):
+                    gBp[c, j] += ws[j] + wn[j]
+    for i in range(n):
+        loss += lossv[i]
+        gd += dy[i]
     if not backward:
         return loss * inv_n, 0.0
+    for c in range(nchunks):
+        for j in range(2 * H):
+            gC[j] += gCp[c, j]
+        for j in range(H):
+            gB[j] += gBp[c, j]
 
-    # 2. output layer and dL/da, hidden columns in parallel
-    for j in prange(H, nogil=True, num_threads=threads, schedule="static"):
-        for i in range(n):
-            a = work[i, j]
-            gC[j] += dy[i] * clip01(a)
-            work[i, j] = dy[i] * C[j] if 0.0 < a < 1.0 else 0.0
-            a = work[i, H + j]
-            gC[H + j] += dy[i] * clip01(a)
-            work[i, H + j] = dy[i] * C[H + j] if 0.0 < a < 1.0 else 0.0
-            gB[j] += work[i, j] + work[i, H + j]
-
-    # 3. scatter into the touched rows, column blocks in parallel
-    for i in range(n):
-        for k in range(MAX_FEATURES):
-            f = stm[i, k]
-            if f < 0:
+    # 2. scatter dL/da into the rows of the active features, column blocks in
+    # parallel (each gradient cell is summed in sample order by one thread).
+    # The factorizer's gradient is the sum of gA over the 64 king squares, so
+    # it is gathered from gA afterwards, one row per touched feature instead of
+    # one per active feature -- unless rows were flagged before this call
+    # (gradients accumulated over several calls), which gA then holds too.
+    if factorized:
+        for r in range(nrows):
+            if touched[r]:
+                p_direct = True
                 break
-            touched[f] = 1
-        for k in range(MAX_FEATURES):
-            f = nstm[i, k]
-            if f < 0:
-                break
-            touched[f] = 1
-    cols = 16
+    nblocks = min(max(H // 16, 1), 2 * threads)
+    cols = ((H + nblocks - 1) // nblocks + 15) // 16 * 16
     nblocks = (H + cols - 1) // cols
     for blk in prange(nblocks, nogil=True, num_threads=threads, schedule="dynamic"):
         j0 = blk * cols
-        j1 = j0 + cols
-        if j1 > H:
-            j1 = H
+        j1 = min(j0 + cols, H)
         for i in range(n):
             for k in range(MAX_FEATURES):
                 f = stm[i, k]
                 if f < 0:
                     break
-                for j in range(j0, j1):
-                    gA[f, j] += work[i, j]
-                    if factorized:
-                        gP[f % KING_FREE, j] += work[i, j]
+                if blk == 0:
+                    touched[f] = 1
+                row_add(&gA[f, j0], &work[i, j0], j1 - j0)
+                if p_direct:
+                    row_add(&gP[f % KING_FREE, j0], &work[i, j0], j1 - j0)
             for k in range(MAX_FEATURES):
                 f = nstm[i, k]
                 if f < 0:
                     break
-                for j in range(j0, j1):
-                    gA[f, j] += work[i, H + j]
-                    if factorized:
-                        gP[f % KING_FREE, j] += work[i, H + j]
+                if blk == 0:
+                    touched[f] = 1
+                row_add(&gA[f, j0], &work[i, H + j0], j1 - j0)
+                if p_direct:
+                    row_add(&gP[f % KING_FREE, j0], &work[i, H + j0], j1 - j0)
+    if factorized and not p_direct:
+        for q in prange(KING_FREE, nogil=True, num_threads=threads, schedule="static"):
+            r = q
+            while r < nrows:
+                if touched[r]:
+                    row_add(&gP[q, 0], &gA[r, 0], H)
+                r = r + KING_FREE
     return loss * inv_n, gd
 
 

@@ -104,18 +104,24 @@ class Model:
         self.step = int(st["step"])
 
 
-def _load_data(paths) -> np.ndarray:
+def _load_data(paths, min_ply: int) -> np.ndarray:
+    """The usable records (default_filter) of binary and text data files.
+
+    Text lines carry no ply (from_text stores 0), so the opening-ply filter
+    applies to binary files only; checks and mate scores are still dropped."""
     recs = []
     files = []
     for p in paths:
         p = Path(p)
         if p.suffix in (".txt", ".plain", ".epd") and p.is_file():
             with open(p) as f:
-                recs.append(D.from_text(f))
+                text = D.from_text(f)
+            recs.append(text[D.default_filter(text, 0)])
         else:
             files.append(p)
     if files:
-        recs.append(D.load(files))
+        binary = D.load(files)
+        recs.append(binary[D.default_filter(binary, min_ply)])
     if not recs:
         raise ValueError("no training data given")
     return np.concatenate(recs) if len(recs) > 1 else recs[0]
@@ -145,8 +151,7 @@ class Trainer:
             raise ValueError("--batch-size and --epochs must be positive")
         self.cfg = cfg
         self.run_dir = Path(cfg.run_dir or (str(cfg.out) + ".run"))
-        recs = _load_data(cfg.data)
-        recs = recs[D.default_filter(recs, cfg.min_ply)]
+        recs = _load_data(cfg.data, cfg.min_ply)
         if len(recs) < 2:
             raise ValueError(f"only {len(recs)} usable positions after filtering")
         split_rng = np.random.default_rng([cfg.seed, 0xDA7A])
@@ -158,6 +163,7 @@ class Trainer:
         self.history: List[dict] = []
         self.epoch = 0
         self.kind = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}[cfg.optimizer]
+        self._work = self._dy = None
         self.val_batch = self._encode(self.val)
 
     # -- data --------------------------------------------------------------
@@ -171,9 +177,12 @@ class Trainer:
         m, cfg = self.model, self.cfg
         stm, nstm, score, target = batch
         n = len(stm)
-        work = np.empty((n, 2 * cfg.hidden), np.float32)
-        dy = np.empty(n, np.float32)
-        gd = np.zeros(1, np.float32)
+        # scratch reused across batches: a fresh [N, 2H] buffer (32 MB at the
+        # default sizes) would be page-faulted in again on every step
+        if self._work is None or self._work.shape[0] < n:
+            self._work = np.empty((n, 2 * cfg.hidden), np.float32)
+            self._dy = np.empty(n, np.float32)
+        work, dy = self._work, self._dy
         loss, g = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target,
                                    m.gA, m.gP, m.gB, m.gC, m.touched, work, dy,
                                    LOSS_WDL if cfg.loss == "wdl" else LOSS_CP, cfg.K, SCALE,
@@ -198,7 +207,11 @@ class Trainer:
                   *common, 8.0, 1)
 
     def validation_loss(self) -> float:
-        return self._run(self.val_batch, backward=False)
+        # in training-batch slices, so the scratch buffer stays batch-sized
+        total, n, bs = 0.0, len(self.val_batch[0]), self.cfg.batch_size
+        for s in range(0, n, bs):
+            total += self._run(tuple(x[s:s + bs] for x in self.val_batch), backward=False) * min(bs, n - s)
+        return total / n
 
     def train_epoch(self) -> dict:
         cfg = self.cfg

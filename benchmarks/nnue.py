@@ -1,0 +1,220 @@
+"""NNUE inference speed, with its references measured in the same run.
+
+    python benchmarks/nnue.py [--hidden 256] [--positions 400] [--repeats 20]
+                              [--depth 12] [--runs 3] [--no-stockfish]
+
+Reports, on this machine:
+1. evaluations/s by full refresh vs by incremental update (nnue.accumulator
+   bench_eval: every legal move of each position is made, evaluated and
+   unmade, the search's pattern) and their ratio; the same for the
+   accumulator update alone (bench_update, no output layer), and both again
+   net of the make/unmake cost (bench_baseline);
+2. each SIMD kernel path (select_simd) as a ratio to the scalar path;
+3. search nodes/s with a random NNUE net vs the bootstrap (PeSTO)
+   evaluation, `bench`-style: 10 positions from bk.epd to a fixed depth,
+   tables cleared before each;
+4. Stockfish's own `bench 16 1 13 default depth` nodes/s, if
+   /usr/games/stockfish exists, as a yardstick for the machine.
+
+Micro-benchmarks count CPU time (time.thread_time) and keep the best of
+--runs runs: the machine is shared, and the best run is the one least
+disturbed by other processes.  Search times are wall-clock.
+"""
+import argparse
+import os
+import random
+import re
+import resource
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import chess
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA, load_positions as _load_positions  # noqa: E402
+
+from engine.position import Position  # noqa: E402
+from nnue import accumulator as acc  # noqa: E402
+from nnue.format import FloatNet  # noqa: E402
+from nnue.network import Network  # noqa: E402
+from search.limits import Limits  # noqa: E402
+from search.search import Searcher  # noqa: E402
+
+STOCKFISH = "/usr/games/stockfish"
+
+
+def best_rate(fn, runs):
+    """Best events per CPU second of `runs` calls of fn(repeats) -> (wall seconds,
+    events).  CPU time of this thread, not the wall clock the helpers return:
+    on a shared machine the wall clock also counts the time other processes
+    hold the core.  The setup (parsing the FENs) is timed with fn(0) and
+    subtracted."""
+    best = 0.0
+    for _ in range(runs):
+        t0 = time.thread_time()
+        fn(0)
+        t1 = time.thread_time()
+        _, events = fn(None)
+        t2 = time.thread_time()
+        best = max(best, events / max((t2 - t1) - (t1 - t0), 1e-6))
+    return best
+
+
+def search_bench(net, fens, depth, runs=1):
+    """(nodes, CPU seconds of the fastest run) over `fens` to `depth`, tables
+    cleared before each position; the node count is the same every run."""
+    searcher = Searcher()
+    searcher.set_network(net)
+    best = None
+    for _ in range(runs):
+        nodes = 0
+        t0 = time.thread_time()
+        for fen in fens:
+            searcher.clear()
+            nodes += searcher.search(Position(fen), Limits(depth=depth)).nodes
+        seconds = time.thread_time() - t0
+        best = seconds if best is None else min(best, seconds)
+    return nodes, best
+
+
+def stockfish_bench():
+    """(nodes, Nodes/second it reports, nodes per CPU second) of Stockfish's
+    bench (one thread, 16 MB, depth 13), or None.  Its own figure is
+    wall-clock; the CPU one (startup included) is comparable with ours."""
+    if not os.path.exists(STOCKFISH):
+        return None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run([STOCKFISH, "bench", "16", "1", "13", "default", "depth"],
+                          capture_output=True, text=True, timeout=600)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = proc.stdout + proc.stderr
+    nps = re.search(r"Nodes/second\s*:\s*(\d+)", out)
+    nodes = re.search(r"Nodes searched\s*:\s*(\d+)", out)
+    if not (nps and nodes):
+        return None
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return int(nodes.group(1)), int(nps.group(1)), int(nodes.group(1)) / max(cpu, 1e-6)
+
+
+def load_positions(n, seed=1):
+    return _load_positions(n, seed, book_share=1.0)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hidden", type=int, default=256, help="accumulator width of the random net")
+    ap.add_argument("--positions", type=int, default=400)
+    ap.add_argument("--repeats", type=int, default=20, help="passes over each position's moves")
+    ap.add_argument("--depth", type=int, default=12, help="search depth of the nodes/s bench")
+    ap.add_argument("--runs", type=int, default=5, help="keep the best of this many runs")
+    ap.add_argument("--no-stockfish", action="store_true")
+    args = ap.parse_args(argv)
+
+    fens = load_positions(args.positions)
+    net = Network.from_quantized(FloatNet.random(args.hidden, 1).quantize())
+    pieces = sum(chess.Board(f).occupied.bit_count() for f in fens) / len(fens)
+    print("command: python " + " ".join(shlex.quote(a) for a in sys.argv))
+    print(f"net: random, {net.description}")
+    print(f"positions: {len(fens)} (mean {pieces:.1f} pieces), every legal move made, "
+          f"evaluated and unmade, x{args.repeats}; best of {args.runs} runs")
+    print(f"SIMD paths here: {' '.join(acc.available_simd())} (default {acc.simd_path()}); "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print()
+
+    # 1 + 2. Every kernel path: refresh vs incremental, with and without the output layer.
+    def rates():
+        r = {}
+        for key, bench, incremental in (("eval_refresh", acc.bench_eval, False),
+                                        ("eval_incr", acc.bench_eval, True),
+                                        ("upd_refresh", acc.bench_update, False),
+                                        ("upd_incr", acc.bench_update, True)):
+            r[key] = best_rate(lambda n: bench(net, fens, args.repeats if n is None else n,
+                                               incremental), args.runs)
+        return r
+
+    baseline = best_rate(lambda n: acc.bench_baseline(fens, args.repeats if n is None else n),
+                         args.runs)
+    base_ns = 1e9 / baseline
+    paths = acc.available_simd()
+    results = {}
+    try:
+        for simd in paths:
+            acc.select_simd(simd)
+            acc.bench_eval(net, fens[:20], 1, True)     # warm up
+            results[simd] = rates()
+    finally:
+        acc.select_simd("")
+
+    def ns(rate):
+        return 1e9 / rate
+
+    def net_ratio(slow, fast):
+        """Ratio of two per-move costs after subtracting make/unmake."""
+        a, b = ns(slow) - base_ns, ns(fast) - base_ns
+        return a / b if b > 0 else float("inf")
+
+    print(f"make+unmake alone (bench_baseline): {baseline / 1e6:.2f} M/s = {base_ns:.1f} ns per move")
+    print()
+    header = (f"{'path':<7} {'refresh eval/s':>15} {'incr eval/s':>13} {'ratio':>6} {'net':>6} | "
+              f"{'refresh upd/s':>14} {'incr upd/s':>12} {'ratio':>6} {'net':>6}")
+    print(header)
+    print("-" * len(header))
+    for simd in paths:
+        r = results[simd]
+        e_ratio, e_net = r["eval_incr"] / r["eval_refresh"], net_ratio(r["eval_refresh"], r["eval_incr"])
+        u_ratio, u_net = r["upd_incr"] / r["upd_refresh"], net_ratio(r["upd_refresh"], r["upd_incr"])
+        print(f"{simd:<7} {r['eval_refresh']:>15,.0f} {r['eval_incr']:>13,.0f} "
+              f"{e_ratio:>5.1f}x {e_net:>5.1f}x | "
+              f"{r['upd_refresh']:>14,.0f} {r['upd_incr']:>12,.0f} {u_ratio:>5.1f}x {u_net:>5.1f}x")
+    print("(eval = accumulators + output layer; upd = accumulators only; "
+          "'net' = ratio after subtracting make+unmake)")
+    print()
+    best = results[paths[0]]
+    ratio = best["eval_incr"] / best["eval_refresh"]
+    print(f"incremental / refresh, evaluation ({paths[0]}): {ratio:.1f}x "
+          f"(target >= 10x: {'met' if ratio >= 10 else 'NOT met'})")
+    print(f"incremental / refresh, accumulator update alone ({paths[0]}): "
+          f"{best['upd_incr'] / best['upd_refresh']:.1f}x; net of make+unmake: "
+          f"{net_ratio(best['upd_refresh'], best['upd_incr']):.1f}x")
+    print()
+    print(f"{'path':<7} {'refresh vs scalar':>18} {'incremental vs scalar':>22}")
+    for simd in paths:
+        r, s = results[simd], results["scalar"]
+        print(f"{simd:<7} {r['eval_refresh'] / s['eval_refresh']:>17.1f}x "
+              f"{r['eval_incr'] / s['eval_incr']:>21.1f}x")
+    print()
+
+    # 3. Search nodes/s, NNUE vs bootstrap.
+    bench_fens = [" ".join(line.split()[:4]) + " 0 1"
+                  for line in (DATA / "bk.epd").read_text().splitlines() if line.strip()][:10]
+    search_bench(None, bench_fens[:2], 6)              # warm up
+    boot = search_bench(None, bench_fens, args.depth, args.runs)
+    nnue = search_bench(net, bench_fens, args.depth, args.runs)
+    boot_nps, nnue_nps = boot[0] / boot[1], nnue[0] / nnue[1]
+    print(f"search, {len(bench_fens)} bk.epd positions to depth {args.depth} "
+          f"(clear before each; CPU time, best of {args.runs}):")
+    print(f"{'evaluation':<22} {'nodes':>10} {'seconds':>8} {'nodes/s':>11}")
+    for name, (nodes, secs) in (("bootstrap (PeSTO)", boot), (f"NNUE {args.hidden}x2 ({paths[0]})", nnue)):
+        print(f"{name:<22} {nodes:>10} {secs:>8.2f} {nodes / secs:>11,.0f}")
+    print(f"NNUE / bootstrap nodes/s: {nnue_nps / boot_nps:.2f}")
+    print()
+
+    # 4. Stockfish as the machine's yardstick.
+    if args.no_stockfish:
+        return
+    sf = stockfish_bench()
+    if sf is None:
+        print(f"stockfish: {STOCKFISH} not found, or no node counts in its output")
+        return
+    sf_nodes, sf_nps, sf_cpu_nps = sf
+    print(f"stockfish bench 16 1 13 default depth: {sf_nodes} nodes, Nodes/second {sf_nps:,} "
+          f"(wall clock), {sf_cpu_nps:,.0f} per CPU second")
+    print(f"Ladya / Stockfish nodes per CPU second: NNUE {nnue_nps / sf_cpu_nps:.2f}, "
+          f"bootstrap {boot_nps / sf_cpu_nps:.2f}")
+
+
+if __name__ == "__main__":
+    main()

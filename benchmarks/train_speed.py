@@ -1,0 +1,240 @@
+"""Training speed of the NNUE trainer against a PyTorch CPU implementation.
+
+Both fit the same model (training/model.pyx header): HalfKP 40960 ->
+hidden x2 -> 1, optional king-independent factorizer, shared transformer,
+CReLU clamp(0, 1), MSE in win-probability space, Adam.  Ours runs the
+Trainer's real step (encode_records + WDL target + forward_backward +
+step_rows on the touched rows); PyTorch runs nn.EmbeddingBag(mode="sum")
+with offsets on the same batches, already turned into tensors (its encoding
+time is not counted, which favours it), with dense gradients and Adam --
+its fastest setting here; --torch-sparse uses sparse embedding gradients
+with SparseAdam (lazy, like ours), which is several times slower on CPU.
+Both use the same thread count, in the same run, alternating rounds so that
+a shared machine's load hits both; the median round is reported.
+
+    python benchmarks/train_speed.py [--batch 16384] [--hidden 256] [--steps 20]
+                                     [--threads N] [--rounds 3] [--profile] [--torch-sparse]
+
+--profile breaks our step down: encode, forward, backward (output layer and
+scatter into the feature rows), optimizer.
+
+PyTorch is not a dependency of the package: `pip install torch` (CPU) first.
+"""
+import argparse
+import os
+import random
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine.position import Position  # noqa: E402
+from training import data as D  # noqa: E402
+from training.model import encode_records, forward_backward  # noqa: E402
+from training.train import TrainConfig, Trainer  # noqa: E402
+
+VALUES = {"p": 1, "n": 3, "b": 3, "r": 5, "q": 9}
+
+
+def random_records(n: int, seed: int = 1) -> np.ndarray:
+    """Positions of seeded random games (plies 8..80, where most pieces are
+    still on the board, as in self-play data), labelled by material."""
+    rng = random.Random(seed)
+    recs = []
+    while len(recs) < n:
+        pos = Position()
+        for ply in range(1, 81):
+            moves = pos.legal_moves()
+            if not moves:
+                break
+            pos.push_uci(rng.choice(moves))
+            if ply >= 8:
+                fen = pos.fen()
+                mat = sum((1 if c.isupper() else -1) * VALUES.get(c.lower(), 0) for c in fen.split()[0])
+                stm = 100 * mat if pos.turn else -100 * mat
+                recs.append(D.pack_position(fen, max(-1500, min(1500, stm)), int(np.sign(mat)), ply, 0))
+    return np.array(recs[:n], D.RECORD)
+
+
+# ---------------------------------------------------------------------------
+# PyTorch reference
+
+
+def torch_model(hidden: int, factorized: bool, dense: bool, seed: int = 1):
+    import torch
+    from torch import nn
+
+    class HalfKP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ft = nn.EmbeddingBag(40960, hidden, mode="sum", sparse=not dense)
+            self.fp = nn.EmbeddingBag(640, hidden, mode="sum", sparse=not dense) if factorized else None
+            self.bias = nn.Parameter(torch.full((hidden,), 0.5))
+            self.out = nn.Linear(2 * hidden, 1)
+            with torch.no_grad():
+                self.ft.weight.normal_(0, 0.01)
+                if self.fp is not None:
+                    self.fp.weight.zero_()
+
+        def transform(self, idx, king_free, offsets):
+            a = self.ft(idx, offsets) + self.bias
+            if self.fp is not None:
+                a = a + self.fp(king_free, offsets)
+            return a
+
+        def forward(self, b):
+            a = torch.cat([self.transform(b["stm"], b["stm_kf"], b["stm_off"]),
+                           self.transform(b["nstm"], b["nstm_kf"], b["nstm_off"])], dim=1)
+            return self.out(torch.clamp(a, 0.0, 1.0)).squeeze(1)
+
+    torch.manual_seed(seed)
+    model = HalfKP()
+    sparse_params = [model.ft.weight] + ([model.fp.weight] if factorized else [])
+    dense_params = [model.bias, *model.out.parameters()]
+    if dense:
+        opts = [torch.optim.Adam(model.parameters(), lr=1e-3)]
+    else:
+        opts = [torch.optim.SparseAdam(sparse_params, lr=1e-3), torch.optim.Adam(dense_params, lr=1e-3)]
+    return model, opts
+
+
+def torch_batch(stm, nstm, target):
+    import torch
+
+    def flat(x):
+        mask = x >= 0
+        counts = mask.sum(1)
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        idx = torch.from_numpy(x[mask].astype(np.int64))
+        return idx, idx % 640, torch.from_numpy(offsets.astype(np.int64))
+
+    s, s_kf, s_off = flat(stm)
+    n, n_kf, n_off = flat(nstm)
+    return {"stm": s, "stm_kf": s_kf, "stm_off": s_off, "nstm": n, "nstm_kf": n_kf, "nstm_off": n_off,
+            "target": torch.from_numpy(target)}
+
+
+def torch_step(model, opts, batch, scale=400.0, K=400.0):
+    import torch
+    for o in opts:
+        o.zero_grad(set_to_none=True)
+    y = model(batch)
+    loss = torch.mean((torch.sigmoid(y * scale / K) - batch["target"]) ** 2)
+    loss.backward()
+    for o in opts:
+        o.step()
+    return float(loss.detach())
+
+
+# ---------------------------------------------------------------------------
+# Ours
+
+
+def ours_step(t: Trainer, recs) -> float:
+    batch = t._encode(recs)
+    loss = t._run(batch, backward=True)
+    t._step(t.cfg.lr)
+    return loss
+
+
+def profile_ours(t: Trainer, batches, steps: int) -> None:
+    """Where a step's time goes: encode, forward, backward, optimizer."""
+    m, cfg = t.model, t.cfg
+    parts = {"encode": 0.0, "forward": 0.0, "backward": 0.0, "optimizer": 0.0}
+    for s in range(steps):
+        recs = batches[s % len(batches)]
+        t0 = time.perf_counter()
+        stm, nstm, score, target = t._encode(recs)
+        t1 = time.perf_counter()
+        n = len(stm)
+        work = np.empty((n, 2 * cfg.hidden), np.float32)
+        dy = np.empty(n, np.float32)
+        forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target, m.gA, m.gP,
+                         m.gB, m.gC, m.touched, work, dy, 0, cfg.K, 400.0, cfg.factorizer, cfg.threads, False)
+        t2 = time.perf_counter()
+        t._run((stm, nstm, score, target), backward=True)
+        t3 = time.perf_counter()
+        t._step(cfg.lr)
+        t4 = time.perf_counter()
+        parts["encode"] += t1 - t0
+        parts["forward"] += t2 - t1
+        parts["backward"] += (t3 - t2) - (t2 - t1)      # the second call repeats the forward pass
+        parts["optimizer"] += t4 - t3
+    total = sum(parts.values())
+    print("ours, per step: " + ", ".join(f"{k} {1000 * v / steps:.1f} ms ({100 * v / total:.0f}%)"
+                                         for k, v in parts.items()))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--batch", type=int, default=16384)
+    ap.add_argument("--batches", type=int, default=4, help="distinct batches, cycled")
+    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--steps", type=int, default=20, help="timed steps per round")
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds (median is reported)")
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--no-factorizer", dest="factorizer", action="store_false")
+    ap.add_argument("--torch-sparse", action="store_true",
+                    help="PyTorch with sparse embedding gradients and SparseAdam (slower here)")
+    ap.add_argument("--profile", action="store_true", help="also break our step down by phase")
+    args = ap.parse_args(argv)
+    try:
+        import torch
+    except ImportError:
+        sys.exit("this benchmark needs PyTorch: pip install torch (CPU build)")
+    torch.set_num_threads(args.threads)
+
+    print("command: python " + " ".join(shlex.quote(a) for a in sys.argv))
+    t0 = time.perf_counter()
+    recs = random_records(args.batch * args.batches)
+    batches = [recs[i * args.batch:(i + 1) * args.batch] for i in range(args.batches)]
+    stm, _, _, _ = encode_records(recs)
+    print(f"data: {len(recs)} positions from random games ({time.perf_counter() - t0:.1f} s), "
+          f"{(stm >= 0).sum(1).mean():.1f} features per perspective; batch {args.batch}, hidden "
+          f"{args.hidden}, factorizer {'on' if args.factorizer else 'off'}, {args.threads} threads, "
+          f"torch {torch.__version__} ({'dense Adam' if not args.torch_sparse else 'SparseAdam + Adam'})")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        D.write_records(Path(tmp) / "bench.ldat", recs[:64])      # Trainer needs a data file
+        cfg = TrainConfig(data=[tmp], out=str(Path(tmp) / "bench.nnue"), hidden=args.hidden,
+                          batch_size=args.batch, threads=args.threads, progress=False,
+                          factorizer=args.factorizer, min_ply=0)
+        trainer = Trainer(cfg)
+
+    model, opts = torch_model(args.hidden, args.factorizer, not args.torch_sparse)
+    tbatches = []
+    for b in batches:
+        s, n, score, target = trainer._encode(b)
+        tbatches.append(torch_batch(s, n, target))
+
+    for s in range(args.warmup):
+        ours_step(trainer, batches[s % len(batches)])
+        torch_step(model, opts, tbatches[s % len(tbatches)])
+
+    ours, theirs = [], []
+    for r in range(args.rounds):
+        t0 = time.perf_counter()
+        for s in range(args.steps):
+            ours_step(trainer, batches[s % len(batches)])
+        ours.append(args.steps * args.batch / (time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        for s in range(args.steps):
+            torch_step(model, opts, tbatches[s % len(tbatches)])
+        theirs.append(args.steps * args.batch / (time.perf_counter() - t0))
+        print(f"round {r + 1}: ours {ours[-1]:,.0f} positions/s, torch {theirs[-1]:,.0f} positions/s")
+    o, t = float(np.median(ours)), float(np.median(theirs))
+    print(f"ours:  {o:,.0f} positions/s ({1000 * args.batch / o:.1f} ms per step, encode included)")
+    print(f"torch: {t:,.0f} positions/s ({1000 * args.batch / t:.1f} ms per step, encode excluded)")
+    print(f"ratio ours/torch: {o / t:.2f}x")
+    if args.profile:
+        profile_ours(trainer, batches, args.steps)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,368 @@
+"""Self-play data generation (`ladya datagen`, training/datagen.py).
+
+Games are replayed with python-chess: every record must be a legal position
+one legal move after the previous one, the flags must describe that move and
+position, and each game's result must be explained by how it can have ended
+(a rule python-chess checks, or the documented adjudication).  Runs are tiny
+(a few games at 300 nodes per move) to keep the file fast.
+"""
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import chess
+import chess.pgn
+import pytest
+
+from engine.position import Position
+from search.limits import SearchResult
+from training import data as D
+from training import datagen as G
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--nodes", "300", "--no-progress"]
+
+
+def ladya(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "engine.cli", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def datagen(out, *args):
+    r = ladya("datagen", "--out", out, *args)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def game_fens(recs):
+    """Each game as a tuple of its FENs."""
+    return {tuple(D.unpack_fen(r) for r in g) for g in D.games(recs)}
+
+
+def replay(game):
+    """python-chess boards and moves of a game rebuilt from its records:
+    each record must follow from the previous one by exactly one legal move."""
+    board = chess.Board(D.unpack_fen(game[0]))
+    boards, moves = [board.copy()], []
+    for rec in game[1:]:
+        fen = D.unpack_fen(rec)
+        hits = [m for m in board.legal_moves if _after(board, m) == fen]
+        assert len(hits) == 1, f"no single legal move from {board.fen()} to {fen}"
+        board.push(hits[0])
+        moves.append(hits[0])
+        boards.append(board.copy())
+    return boards, moves
+
+
+def _after(board, move):
+    board.push(move)
+    f = board.fen().split()
+    board.pop()
+    return " ".join(f[:4] + [str(min(int(f[4]), 127)), "1"])
+
+
+def rule_draw(board):
+    """The draws by rule the engine plays by (python-chess's versions)."""
+    return (board.is_stalemate() or board.is_insufficient_material()
+            or board.halfmove_clock >= 100 or board.is_repetition(3))
+
+
+def possible_results(game, board):
+    """The results the game's end can justify.  `board` is the last recorded
+    position with the game's history; the move played there is not recorded,
+    so every legal move is tried for the game-ending rules."""
+    out = set()
+    white = [D.white_score(r) for r in game]
+    tail = white[-G.WIN_PLIES:]
+    if len(tail) == G.WIN_PLIES and (all(s >= G.WIN_SCORE for s in tail) or all(s <= -G.WIN_SCORE for s in tail)):
+        out.add(1 if tail[-1] > 0 else -1)
+    tail = game[-G.DRAW_PLIES:]
+    if (len(tail) == G.DRAW_PLIES and all(int(r["ply"]) >= G.DRAW_MIN_PLY for r in tail)
+            and all(abs(int(r["score"])) <= G.DRAW_SCORE for r in tail)):
+        out.add(0)
+    if int(game[-1]["ply"]) >= G.MAX_PLIES:
+        out.add(0)
+    mover = 1 if board.turn == chess.WHITE else -1
+    for m in list(board.legal_moves):
+        board.push(m)
+        if board.is_checkmate():
+            out.add(mover)
+        elif rule_draw(board):
+            out.add(0)
+        board.pop()
+    return out
+
+
+@pytest.fixture(scope="module")
+def selfplay(tmp_path_factory):
+    out = tmp_path_factory.mktemp("selfplay")
+    datagen(out, "--games", 4, "--workers", 2, "--seed", 7, "--chunk-games", 1, *TINY)
+    return out
+
+
+def test_files_hold_whole_games(selfplay):
+    files = D.data_files([selfplay])
+    assert len(files) == 4  # one game per chunk
+    for f in files:
+        recs = D.open_records(f)
+        assert recs["flags"][0] & D.FLAG_GAME_START
+        assert (recs["flags"][1:] & D.FLAG_GAME_START == 0).all()
+
+
+def test_records_replay_as_legal_games(selfplay):
+    recs = D.load([selfplay])
+    games = list(D.games(recs))
+    assert len(games) == 4
+    for game in games:
+        assert list(game["ply"]) == list(range(len(game)))
+        for rec in game:
+            assert chess.Board(D.unpack_fen(rec)).is_valid()
+        boards, moves = replay(game)
+        for i, (rec, board) in enumerate(zip(game, boards)):
+            # A recorded position is never already over by the engine's rules.
+            assert not board.is_checkmate() and not rule_draw(board), board.fen()
+            assert bool(rec["flags"] & D.FLAG_IN_CHECK) == board.is_check()
+            if i < len(moves):  # the best move is the move played next
+                noisy = board.is_capture(moves[i]) or moves[i].promotion is not None
+                assert bool(rec["flags"] & D.FLAG_NOISY_BEST) == noisy, (board.fen(), moves[i])
+            mate = bool(rec["flags"] & D.FLAG_MATE)
+            assert mate == (abs(int(rec["score"])) == D.MATE_SCORE)
+            if not mate:
+                assert abs(int(rec["score"])) < G.WIN_SCORE * 10
+
+
+def test_results_match_how_the_games_ended(selfplay):
+    for game in D.games(D.load([selfplay])):
+        assert len(set(game["result"].tolist())) == 1  # one result per game
+        result = int(game[0]["result"])
+        boards, _ = replay(game)
+        board = boards[-1]
+        reasons = possible_results(game, board)
+        assert result in reasons, (result, reasons, board.fen())
+        last = game[-1]
+        if last["flags"] & D.FLAG_MATE:  # the side with the mate score won
+            mover = 1 if board.turn == chess.WHITE else -1
+            assert result == (mover if last["score"] > 0 else -mover)
+
+
+def test_scores_are_from_the_side_to_move(tmp_path):
+    # White is a rook up, once with White and once with Black to move.
+    fens = {chess.WHITE: "1nbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w Kk - 0 1",
+            chess.BLACK: "1nbqkbnr/pppppppp/8/8/4P3/8/PPPP1PPP/RNBQKBNR b Kk - 0 1"}
+    seen = set()
+    for turn, fen in fens.items():
+        book = tmp_path / f"book{int(turn)}.epd"
+        book.write_text(fen + "\n")
+        out = tmp_path / f"out{int(turn)}"
+        datagen(out, "--book", book, "--random-plies", 0, "--games", 1, "--workers", 1, "--depth", 3,
+                "--no-progress")
+        game = D.load([out])
+        assert D.unpack_fen(game[0]).split()[:4] == fen.split()[:4]
+        for rec in game[:10]:  # the opening: White is clearly better whoever moves
+            black_to_move = bool(rec["packed"] & 1)
+            seen.add(black_to_move)
+            assert D.white_score(rec) > 200
+            assert (rec["score"] < 0) == black_to_move
+        assert game[0]["result"] == 1  # and White won it
+    assert seen == {False, True}
+
+
+def test_run_is_deterministic_with_one_worker(tmp_path):
+    args = ["--games", 2, "--workers", 1, "--chunk-games", 1, *TINY]
+    for name in ("a", "b"):
+        datagen(tmp_path / name, "--seed", 5, *args)
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert len(names) == 2 and names == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for n in names:
+        assert (tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes()
+    # ... and the seed matters
+    datagen(tmp_path / "c", "--seed", 6, *args)
+    assert not game_fens(D.load([tmp_path / "a"])) & game_fens(D.load([tmp_path / "c"]))
+
+
+def test_killed_run_leaves_valid_files_and_resumes(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out), "--games", "50",
+                             "--workers", "2", "--chunk-games", "1", *TINY],
+                            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out.is_dir() and any(p.suffix == D.EXTENSION for p in out.iterdir())):
+            assert proc.poll() is None, "datagen stopped before writing anything"
+            assert time.monotonic() < deadline, "no chunk within 60 s"
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    for p in out.iterdir():
+        if p.name.endswith(D.EXTENSION):
+            D.open_records(p)  # every complete-looking file is valid
+    # What a kill in the middle of a write leaves: a temporary dotfile.
+    (out / ".chunk-s1-r0000-w00-00099.ldat.tmp12345").write_bytes(b"LADYADAT\x01")
+    (out / ".chunk-s1-r0000-w01-00099.ldat").write_bytes(b"junk")
+    files = D.data_files([out])
+    assert files and not any(f.name.startswith(".") for f in files)
+    before = D.load([out])
+    old_bytes = {f.name: f.read_bytes() for f in files}
+
+    r = datagen(out, "--games", 2, "--workers", 1, "--chunk-games", 1, *TINY)
+    assert not any(p.name.startswith(".") and ".tmp" in p.name for p in out.iterdir())  # cleaned
+    after = D.load([out])
+    added = int(r.stdout.split()[1])  # "generated N positions ..."
+    assert len(after) == len(before) + added > len(before)
+    for name, data in old_bytes.items():  # old files untouched
+        assert (out / name).read_bytes() == data
+    new = D.load([p for p in D.data_files([out]) if p.name not in old_bytes])
+    assert len(new) == added
+    assert not game_fens(new) & game_fens(before)  # a new random stream
+
+
+def test_appending_after_deleting_files_adds_data(tmp_path):
+    # Run numbers must not repeat when chunks were deleted in between, or an
+    # append would silently overwrite earlier files with the same games.
+    args = ["--games", 2, "--workers", 1, "--chunk-games", 1, *TINY]
+    datagen(tmp_path, *args)
+    datagen(tmp_path, *args)
+    first_run = sorted(p for p in tmp_path.iterdir() if "-r0000-" in p.name)
+    assert len(first_run) == 2
+    for p in first_run:
+        p.unlink()
+    kept = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    datagen(tmp_path, *args)
+    assert len(list(tmp_path.iterdir())) == len(kept) + 2
+    for name, data in kept.items():
+        assert (tmp_path / name).read_bytes() == data
+
+
+def test_data_stats(selfplay):
+    recs = D.load([selfplay])
+    r = subprocess.run([sys.executable, "-m", "training.cli", "data", "stats", str(selfplay)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    results = [int(g[0]["result"]) for g in D.games(recs)]
+    assert f"positions: {len(recs)}\n" in r.stdout
+    assert f"games: {len(results)}\n" in r.stdout
+    assert f"+{results.count(1)} ={results.count(0)} -{results.count(-1)}" in r.stdout
+
+
+def test_export_import_round_trip(selfplay, tmp_path):
+    recs = D.load([selfplay])
+    text = tmp_path / "all.txt"
+    r = ladya("data", "export", selfplay, "--out", text)
+    assert r.returncode == 0, r.stderr
+    lines = text.read_text().splitlines()
+    assert len(lines) == len(recs)
+    r = ladya("data", "import", text, "--out", tmp_path / "back.ldat")
+    assert r.returncode == 0, r.stderr
+    back = D.open_records(tmp_path / "back.ldat")
+    assert len(back) == len(recs)
+    for a, b, line in zip(recs, back, lines):
+        fen, score, result = D.parse_text_line(line)
+        assert fen == D.unpack_fen(a) == D.unpack_fen(b)
+        assert score == D.white_score(a) == D.white_score(b)
+        assert result == a["result"] == b["result"]
+        assert (a["flags"] & (D.FLAG_MATE | D.FLAG_IN_CHECK)) == (b["flags"] & (D.FLAG_MATE | D.FLAG_IN_CHECK))
+    r = ladya("data", "export", selfplay, "--filtered", "--out", tmp_path / "used.txt")
+    assert r.returncode == 0, r.stderr
+    assert len((tmp_path / "used.txt").read_text().splitlines()) == int(D.default_filter(recs).sum())
+
+
+def test_pgn_replays_to_the_recorded_positions(selfplay, tmp_path):
+    pgn = tmp_path / "games.pgn"
+    r = ladya("data", "pgn", selfplay, "--out", pgn)
+    assert r.returncode == 0, r.stderr
+    games = list(D.games(D.load([selfplay])))
+    with open(pgn) as f:
+        for game in games:
+            parsed = chess.pgn.read_game(f)
+            assert parsed is not None and not parsed.errors
+            assert parsed.headers["Result"] == {1: "1-0", 0: "1/2-1/2", -1: "0-1"}[int(game[0]["result"])]
+            board = parsed.board()
+            fens = [board.fen()]
+            for move in parsed.mainline_moves():
+                board.push(move)
+                fens.append(board.fen())
+            assert len(fens) == len(game)  # the whole game, not a prefix
+            for fen, rec in zip(fens, game):
+                assert fen.split()[:5] == D.unpack_fen(rec).split()[:5]
+        assert chess.pgn.read_game(f) is None
+
+
+@pytest.mark.parametrize("case", ["workers", "positions", "games", "book", "bad book line", "eval"])
+def test_bad_cli_input_is_one_clear_error(tmp_path, case):
+    bad_net = tmp_path / "bad.nnue"
+    bad_net.write_bytes(b"LADYANNU" + bytes(100))
+    bad_book = tmp_path / "bad.epd"
+    bad_book.write_text("rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq -\nnot a fen\n")
+    args, message = {
+        "workers": (["--workers", 0], "--workers"),
+        "positions": (["--positions", 0], "--positions"),  # not 'the default 100000'
+        "games": (["--games", 0], "--games"),
+        "book": (["--book", tmp_path / "missing.epd"], "missing.epd"),
+        "bad book line": (["--book", bad_book], "bad.epd:2"),
+        "eval": (["--eval", bad_net], "bad.nnue"),
+    }[case]
+    amount = [] if case in ("positions", "games") else ["--games", 1]
+    r = ladya("datagen", "--out", tmp_path / "out", *amount, *TINY, *args)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], r.stderr
+    assert not (tmp_path / "out").exists()  # refused before anything was created
+
+
+# ---------------------------------------------------------------------------
+# Adjudication, with a scripted searcher (the oracle is the documented rule)
+
+
+class ScriptedSearcher:
+    """Plays random legal moves and reports the score script(ply, white_to_move)."""
+
+    def __init__(self, script, seed=0):
+        self.script, self.rng, self.ply = script, random.Random(seed), 0
+
+    def clear(self):
+        self.ply = 0
+
+    def search(self, pos, limits):
+        cp, mate = self.script(self.ply, pos.turn)
+        self.ply += 1
+        return SearchResult(bestmove=self.rng.choice(sorted(pos.legal_moves())), score_cp=cp, score_mate=mate,
+                            nodes=1)
+
+
+def play(script, seed=0):
+    cfg = G.DatagenConfig(out="unused", nodes=100)
+    return G.play_game(ScriptedSearcher(script, seed), Position(), cfg)
+
+
+def test_win_adjudication_needs_both_sides_to_agree():
+    # White's view +2500 on every ply: stm scores alternate in sign.
+    game = play(lambda ply, white: ((2500 if white else -2500), None))
+    assert (game.reason, game.result, len(game.records)) == ("adjudicated win", 1, G.WIN_PLIES)
+    game = play(lambda ply, white: ((-2500 if white else 2500), None))
+    assert (game.reason, game.result) == ("adjudicated win", -1)
+    # Both sides claim to be winning: no adjudication.
+    for seed in range(3):
+        game = play(lambda ply, white: (2500, None), seed)
+        assert game.reason != "adjudicated win"
+        assert game.result == 0 or game.reason == "checkmate"
+
+
+def test_draw_adjudication_and_mate_scores():
+    for seed in range(3):
+        game = play(lambda ply, white: (0, None), seed)
+        # drawn as soon as DRAW_PLIES quiet plies after DRAW_MIN_PLY, unless a rule ended it first
+        assert len(game.records) <= G.DRAW_MIN_PLY + G.DRAW_PLIES
+        assert (game.reason == "adjudicated draw") == (len(game.records) == G.DRAW_MIN_PLY + G.DRAW_PLIES)
+        assert game.result == 0 or game.reason == "checkmate"
+    game = play(lambda ply, white: (None, 3 if white else -3))  # White mates
+    assert game.result == 1
+    assert (game.records["flags"] & D.FLAG_MATE).all()
+    assert list(game.records["score"]) == [D.MATE_SCORE if i % 2 == 0 else -D.MATE_SCORE
+                                           for i in range(len(game.records))]

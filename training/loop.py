@@ -1,0 +1,201 @@
+"""`ladya loop`: generate -> train -> test by match -> promote, generation after generation.
+
+A work directory holds everything::
+
+    WORKDIR/state.json          the progress (resumable after a kill at any point)
+    WORKDIR/log.jsonl           one line per finished generation
+    WORKDIR/strength.png        Elo of the best net over generations
+    WORKDIR/gen-000/data/       self-play data of generation 0 (training/datagen.py)
+    WORKDIR/gen-000/net.nnue    the net trained in generation 0 (+ net.nnue.run/)
+    WORKDIR/gen-000/match.pgn   its gating match against the best so far
+
+Generation 0 plays with the bootstrap evaluation; each later generation
+plays with the best net so far.  A new net is trained on the data of the
+last `window` generations (fine-tuning the best net, or from scratch), then
+plays a match in UCI games (training/match.py, openings from an EPD file)
+against the best so far, and is promoted only if it is better: its Elo
+estimate is positive and the likelihood of superiority reaches
+`promote_los`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field, asdict
+from pathlib import Path
+from typing import Optional
+
+from training import data as D
+
+BOOTSTRAP = "bootstrap"
+
+
+@dataclass
+class LoopConfig:
+    workdir: str = "ladya-loop"                      #: work directory (resumed if it exists)
+    generations: int = 3                             #: generations to run in total
+    positions: int = 200_000                         #: self-play positions per generation
+    nodes: int = 5000                                #: soft node limit per self-play move
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)  #: self-play processes
+    window: int = 3                                  #: train on the data of this many latest generations
+    epochs: int = 8                                  #: training epochs per generation
+    batch_size: int = 16384
+    lr: float = 1e-3
+    lam: float = 0.75                                #: lambda: weight of the search score in the target
+    hidden: int = 256
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)  #: trainer threads
+    fine_tune: bool = True                           #: start training from the best net (else from scratch)
+    games: int = 100                                 #: games of each gating match
+    tc: str = "5+0.05"                               #: gating match time control, seconds+increment
+    concurrency: int = 1                             #: games played at once in the gating match
+    openings: Optional[str] = None                   #: EPD openings (default: ../shared/data/openings.epd)
+    promote_los: float = 0.9                         #: promote when likelihood of superiority >= this
+    seed: int = 1
+    progress: bool = True
+
+
+def _default_openings() -> Optional[str]:
+    here = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openings.epd"
+    return str(here) if here.exists() else None
+
+
+class Loop:
+    def __init__(self, cfg: LoopConfig, log=print):
+        self.cfg = cfg
+        self.log = log
+        self.dir = Path(cfg.workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.state_path = self.dir / "state.json"
+        if self.state_path.exists():
+            self.state = json.loads(self.state_path.read_text())
+        else:
+            self.state = {"best": BOOTSTRAP, "best_elo": 0.0, "generations": []}
+        if cfg.openings is None:
+            cfg.openings = _default_openings()
+        if cfg.openings is None or not Path(cfg.openings).exists():
+            raise ValueError("give --openings FILE (an EPD file of opening positions)")
+
+    def save(self) -> None:
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.state, indent=1))
+        os.replace(tmp, self.state_path)
+
+    def gen_dir(self, g: int) -> Path:
+        return self.dir / f"gen-{g:03d}"
+
+    # -- stages -----------------------------------------------------------------
+    def datagen(self, g: int, rec: dict) -> None:
+        from training.datagen import DatagenConfig, run
+        out = self.gen_dir(g) / "data"
+        have = len(D.load([out])) if out.exists() else 0
+        need = self.cfg.positions - have
+        t0 = time.time()
+        if need > 0:
+            best = self.state["best"]
+            self.log(f"gen {g}: self-play {need} positions with {best}")
+            run(DatagenConfig(out=str(out), positions=need, nodes=self.cfg.nodes,
+                              workers=self.cfg.workers, eval=best, seed=self.cfg.seed * 1000 + g,
+                              progress=self.cfg.progress))
+        rec["positions"] = len(D.load([out]))
+        rec["seconds_datagen"] = rec.get("seconds_datagen", 0) + time.time() - t0
+
+    def train(self, g: int, rec: dict) -> None:
+        from training.train import TrainConfig, train
+        t0 = time.time()
+        first = max(0, g - self.cfg.window + 1)
+        data = [str(self.gen_dir(k) / "data") for k in range(first, g + 1)
+                if (self.gen_dir(k) / "data").exists()]
+        best = self.state["best"]
+        net = self.gen_dir(g) / "net.nnue"
+        report = train(TrainConfig(data=data, out=str(net), epochs=self.cfg.epochs,
+                                   batch_size=self.cfg.batch_size, lr=self.cfg.lr, lam=self.cfg.lam,
+                                   hidden=self.cfg.hidden, threads=self.cfg.threads,
+                                   init=best if (self.cfg.fine_tune and best != BOOTSTRAP) else None,
+                                   seed=self.cfg.seed + g, resume=True, progress=self.cfg.progress),
+                       log=lambda m: self.log(f"gen {g}: {m}"))
+        last = report["history"][-1] if report["history"] else {}
+        rec.update(net=str(net), train_loss=last.get("train_loss"), val_loss=last.get("val_loss"),
+                   eval_difference=report["eval_difference"], data_generations=list(range(first, g + 1)))
+        rec["seconds_train"] = time.time() - t0
+
+    def match(self, g: int, rec: dict) -> None:
+        from training import elo
+        from training.match import play_match
+        t0 = time.time()
+        best = self.state["best"]
+        cmd = f"{sys.executable} -m engine"
+        tally = play_match(
+            engine1=cmd, engine2=cmd,
+            options1={"EvalFile": rec["net"]}, options2={"EvalFile": best},
+            name1=f"gen-{g:03d}", name2=("bootstrap" if best == BOOTSTRAP else Path(best).parent.name),
+            games=self.cfg.games, tc=self.cfg.tc, concurrency=self.cfg.concurrency,
+            openings=self.cfg.openings, seed=self.cfg.seed + g,
+            pgn=str(self.gen_dir(g) / "match.pgn"))
+        w, d, l = tally.w, tally.d, tally.l
+        # A one-sided match has an infinite estimate: keep the log finite.
+        e, lo, hi = (max(-1000.0, min(1000.0, x)) for x in elo.elo_interval(w, d, l)) \
+            if w + d + l else (0.0, -1000.0, 1000.0)
+        rec["match"] = {"opponent": best, "wins": w, "draws": d, "losses": l, "elo": e,
+                        "elo_low": lo, "elo_high": hi, "los": elo.los(w, d, l), "tc": self.cfg.tc}
+        rec["seconds_match"] = time.time() - t0
+        promoted = e > 0 and rec["match"]["los"] >= self.cfg.promote_los
+        rec["promoted"] = promoted
+        if promoted:
+            self.state["best"] = rec["net"]
+            self.state["best_elo"] = self.state.get("best_elo", 0.0) + e
+        rec["best_elo_after"] = self.state["best_elo"]
+        self.log(f"gen {g}: +{w} ={d} -{l}, Elo {e:+.0f} [{lo:+.0f}, {hi:+.0f}], "
+                 f"LOS {rec['match']['los']:.2f} -> {'promoted' if promoted else 'not promoted'}")
+
+    # -- driver -----------------------------------------------------------------
+    def run(self) -> dict:
+        gens = self.state["generations"]
+        while True:
+            if gens and gens[-1]["stage"] != "done":
+                rec = gens[-1]
+            elif len(gens) < self.cfg.generations:
+                rec = {"gen": len(gens), "stage": "datagen"}
+                gens.append(rec)
+                self.save()
+            else:
+                break
+            g = rec["gen"]
+            for stage, step in (("datagen", self.datagen), ("train", self.train), ("match", self.match)):
+                if rec["stage"] == stage:
+                    step(g, rec)
+                    rec["stage"] = {"datagen": "train", "train": "match", "match": "done"}[stage]
+                    self.save()
+            with open(self.dir / "log.jsonl", "a") as f:
+                f.write(json.dumps(rec) + "\n")
+            self.plot()
+        return self.state
+
+    def plot(self) -> Optional[Path]:
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            return None
+        done = [r for r in self.state["generations"] if r.get("stage") == "done" and "match" in r]
+        if not done:
+            return None
+        fig, ax = plt.subplots(figsize=(6, 4))
+        xs = [r["gen"] for r in done]
+        ax.plot(xs, [r["best_elo_after"] for r in done], "o-", label="best net vs bootstrap (cumulative)")
+        ax.errorbar(xs, [r["match"]["elo"] for r in done],
+                    yerr=[[r["match"]["elo"] - r["match"]["elo_low"] for r in done],
+                          [r["match"]["elo_high"] - r["match"]["elo"] for r in done]],
+                    fmt="s", alpha=0.6, label="candidate vs best (95%)")
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.set_xlabel("generation")
+        ax.set_ylabel("Elo")
+        ax.set_title("Ladya: strength over generations")
+        ax.legend()
+        fig.tight_layout()
+        path = self.dir / "strength.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return path
