@@ -7,8 +7,8 @@ bench` from this checkout, else an installed `ladya bench`, else the small
 built-in bench below) and Stockfish's single-threaded bench
 (`stockfish bench 16 1 13 default depth`: hash MB, threads, depth, positions,
 limit type).  Prints every run, the median Nodes/second of each and the
-ratio ours/Stockfish.  Both are single-threaded; the ratio says how much
-slower per node our search is, not how much weaker.
+ratio ours/Stockfish.  Both are single-threaded; the ratio compares speed
+per node (of very different evaluations), not strength.
 
 The built-in bench (`--builtin`, also used as the fallback) searches a fixed
 set of positions to a fixed depth through search.search.Searcher, clearing
