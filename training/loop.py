@@ -40,9 +40,9 @@ class LoopConfig:
     nodes: int = 5000                                #: soft node limit per self-play move
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)  #: self-play processes
     window: int = 3                                  #: train on the data of this many latest generations
-    epochs: int = 8                                  #: training epochs per generation
-    batch_size: int = 16384
-    lr: float = 1e-3
+    epochs: int = 20                                 #: training epochs per generation
+    batch_size: int = 4096                           #: small batches: a generation's data needs many steps
+    lr: float = 4e-3
     lam: float = 0.75                                #: lambda: weight of the search score in the target
     hidden: int = 256
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)  #: trainer threads
