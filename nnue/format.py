@@ -4,7 +4,7 @@ All integers are little-endian.  Layout::
 
     offset  size  field
     0       8     magic            b"LADYANNU"
-    8       4     version          uint32, currently 1
+    8       4     version          uint32: 1 = raw arrays, 2 = compressed transformer
     12      4     arch_hash        uint32, crc32 of the architecture text below
     16      4     arch_len         uint32, length of the architecture text
     20      n     arch             ASCII, e.g. "HalfKP(40960)->256x2->1 CReLU[0,255] QA=255 QB=1024 scale=400"
@@ -16,10 +16,22 @@ All integers are little-endian.  Layout::
     ..      4     QB               int32, output-weight scale
     ..      4     scale            int32, centipawns per unit of float output
     ..      2*F*H ft_weights       int16[n_features][hidden], one row per feature
+                                   (version 2: uint32 length, then that many bytes
+                                   of packed ft_weights, see below)
     ..      2*H   ft_bias          int16[hidden]
     ..      4*H   out_weights      int16[2*hidden], side to move's half first
     ..      4     out_bias         int32
     ..      4     checksum         uint32, crc32 of every byte before it
+
+Version 2 packs ft_weights, 99% of a version-1 file, as the xz (LZMA)
+compression of a reversible transform: the 64 king-square blocks of 640
+rows become differences from the previous block (block 0 stays as it is;
+int16 arithmetic wraps, so the inverse is an exact running sum), and the
+int16 values are split into a plane of low bytes followed by a plane of
+high bytes.  The trainer's king-independent factorizer makes the rows of a
+piece-square feature alike across king squares, so the differences are
+small or zero, the high-byte plane is nearly constant, and a 21 MB net
+shrinks several times.  The checksum covers the packed bytes as stored.
 
 Semantics (float model, as the trainer fits it)::
 
@@ -44,6 +56,7 @@ QB = 64 it was ~35 cp on trained nets).
 """
 from __future__ import annotations
 
+import lzma
 import struct
 import zlib
 from dataclasses import dataclass
@@ -51,7 +64,9 @@ from dataclasses import dataclass
 import numpy as np
 
 MAGIC = b"LADYANNU"
-VERSION = 1
+VERSION = 1              # raw arrays
+VERSION_PACKED = 2       # ft_weights packed (see above)
+KING_BLOCKS = 64
 FEATURE_SET_HALFKP = 1
 ACTIVATION_CRELU = 0
 HALFKP_FEATURES = 40960
@@ -108,18 +123,55 @@ class QuantizedNet:
             raise ValueError("output bias does not fit in int32")
 
 
-def write_net(path, net: QuantizedNet) -> None:
-    """Write `net` to `path` (validated first; written atomically)."""
+def pack_ft_weights(w: np.ndarray) -> bytes:
+    """Version 2's packed ft_weights (see the module docstring)."""
+    blocks = np.ascontiguousarray(w, dtype="<i2").reshape(KING_BLOCKS, -1)
+    delta = blocks.copy()
+    delta[1:] = blocks[1:] - blocks[:-1]          # wraps in int16
+    planes = delta.view(np.uint8).reshape(-1, 2)
+    return lzma.compress(np.concatenate([planes[:, 0], planes[:, 1]]).tobytes(),
+                         preset=6, check=lzma.CHECK_NONE)
+
+
+def unpack_ft_weights(packed: bytes, n_features: int, hidden: int, name: str = "net") -> np.ndarray:
+    """Inverse of pack_ft_weights; ValueError if the bytes do not unpack to
+    exactly n_features x hidden values (a bounded decompression: a corrupt
+    or hostile payload cannot make it allocate more than that)."""
+    size = 2 * n_features * hidden
+    try:
+        dec = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+        raw = dec.decompress(packed, max_length=size + 1)
+        complete = dec.eof and not dec.unused_data
+    except lzma.LZMAError as e:
+        raise ValueError(f"{name}: packed weights are corrupt ({e})") from None
+    if len(raw) != size or not complete:
+        raise ValueError(f"{name}: packed weights unpack to {len(raw)} bytes, expected {size}")
+    planes = np.frombuffer(raw, np.uint8)
+    pairs = np.empty((n_features * hidden, 2), np.uint8)
+    pairs[:, 0], pairs[:, 1] = planes[:size // 2], planes[size // 2:]
+    delta = pairs.reshape(-1).view("<i2").reshape(KING_BLOCKS, -1)
+    return np.cumsum(delta, axis=0, dtype=np.int16).reshape(n_features, hidden)
+
+
+def write_net(path, net: QuantizedNet, packed: bool = False) -> None:
+    """Write `net` to `path` (validated first; written atomically).
+    packed=True writes version 2 (compressed transformer weights), the form
+    nets are shipped in; the default is the plain version 1."""
     import os
     net.validate()
     arch = architecture_text(net.hidden, net.qa, net.qb, net.scale).encode("ascii")
+    if packed:
+        blob = pack_ft_weights(net.ft_weights)
+        weights = struct.pack("<I", len(blob)) + blob
+    else:
+        weights = net.ft_weights.astype("<i2").tobytes()
     parts = [
         MAGIC,
-        struct.pack("<III", VERSION, zlib.crc32(arch), len(arch)),
+        struct.pack("<III", VERSION_PACKED if packed else VERSION, zlib.crc32(arch), len(arch)),
         arch,
         struct.pack("<IIIIiii", FEATURE_SET_HALFKP, HALFKP_FEATURES, net.hidden,
                     ACTIVATION_CRELU, net.qa, net.qb, net.scale),
-        net.ft_weights.astype("<i2").tobytes(),
+        weights,
         net.ft_bias.astype("<i2").tobytes(),
         net.out_weights.astype("<i2").tobytes(),
         struct.pack("<i", int(net.out_bias)),
@@ -149,8 +201,9 @@ def parse_net(data: bytes, name: str = "net") -> QuantizedNet:
         raise ValueError(f"{name}: not a Ladya net (bad magic {data[:8]!r})")
     need(8, 12, "the header")
     version, arch_hash, arch_len = struct.unpack_from("<III", data, 8)
-    if version != VERSION:
-        raise ValueError(f"{name}: unsupported version {version} (this engine reads {VERSION})")
+    if version not in (VERSION, VERSION_PACKED):
+        raise ValueError(f"{name}: unsupported version {version} "
+                         f"(this engine reads {VERSION} and {VERSION_PACKED})")
     if arch_len > 1024:
         raise ValueError(f"{name}: architecture text too long ({arch_len})")
     need(20, arch_len, "the architecture text")
@@ -173,7 +226,13 @@ def parse_net(data: bytes, name: str = "net") -> QuantizedNet:
         expected_arch = b""
     if arch != expected_arch:
         raise ValueError(f"{name}: architecture text {arch!r} does not match the header sizes")
-    total = off + 2 * n_features * hidden + 2 * hidden + 4 * hidden + 4 + 4
+    if version == VERSION_PACKED:
+        need(off, 4, "the packed weights' length")
+        (w_len,) = struct.unpack_from("<I", data, off)
+        off += 4
+    else:
+        w_len = 2 * n_features * hidden
+    total = off + w_len + 2 * hidden + 4 * hidden + 4 + 4
     if len(data) < total:
         raise ValueError(f"{name}: truncated file ({len(data)} of {total} bytes)")
     if len(data) > total:
@@ -181,8 +240,11 @@ def parse_net(data: bytes, name: str = "net") -> QuantizedNet:
     (checksum,) = struct.unpack_from("<I", data, total - 4)
     if zlib.crc32(memoryview(data)[:total - 4]) != checksum:
         raise ValueError(f"{name}: checksum mismatch (corrupt file)")
-    ft_w = np.frombuffer(data, "<i2", n_features * hidden, off).reshape(n_features, hidden)
-    off += 2 * n_features * hidden
+    if version == VERSION_PACKED:
+        ft_w = unpack_ft_weights(data[off:off + w_len], n_features, hidden, name)
+    else:
+        ft_w = np.frombuffer(data, "<i2", n_features * hidden, off).reshape(n_features, hidden)
+    off += w_len
     ft_b = np.frombuffer(data, "<i2", hidden, off)
     off += 2 * hidden
     out_w = np.frombuffer(data, "<i2", 2 * hidden, off)

@@ -94,6 +94,105 @@ def test_round_trip_preserves_extreme_values(tmp_path):
     assert_same_net(read_net(tmp_path / "x.nnue"), extreme)
 
 
+# --- version 2: packed transformer weights ----------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def factorized_net(hidden=HIDDEN, seed=3):
+    """A net shaped like a trained one: every row is a king-independent
+    piece-square row plus a king-specific part that is zero for most king
+    squares (the ones the training data never saw)."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(-60, 60, (640, hidden))
+    w = np.tile(base, (64, 1))
+    seen = rng.random(64 * 640) < 0.3
+    w[seen] += rng.integers(-3, 4, (int(seen.sum()), hidden))
+    return QuantizedNet(w.astype(np.int16), rng.integers(-100, 100, hidden).astype(np.int16),
+                        rng.integers(-1000, 1000, 2 * hidden).astype(np.int16), -12345)
+
+
+@functools.lru_cache(maxsize=None)
+def packed_bytes(hidden=HIDDEN, seed=3):
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "net.nnue"
+        write_net(path, factorized_net(hidden, seed), packed=True)
+        return path.read_bytes()
+
+
+def test_packed_round_trip_is_exact_and_smaller(tmp_path):
+    qnet = factorized_net()
+    data = packed_bytes()
+    assert struct.unpack_from("<I", data, 8)[0] == 2
+    assert_same_net(parse_net(data), qnet)
+    write_net(tmp_path / "raw.nnue", qnet)
+    raw = (tmp_path / "raw.nnue").stat().st_size
+    assert len(data) < raw / 3
+    path = tmp_path / "packed.nnue"
+    path.write_bytes(data)
+    engine = Network(path)
+    assert engine.hidden == HIDDEN
+    # Both versions of the same net evaluate alike in the engine.
+    from engine.position import Position
+    from nnue.accumulator import evaluate
+    raw_engine = Network(tmp_path / "raw.nnue")
+    for fen in ("rnbqkbnr/pppppppp/8/8/4P3/8/PPPP1PPP/RNBQKBNR b KQkq - 0 1",
+                "r1bq1rk1/ppp2ppp/2n2n2/3pp3/1b1PP3/2N2N2/PPP1BPPP/R1BQ1RK1 w - - 0 7"):
+        assert evaluate(engine, Position(fen)) == evaluate(raw_engine, Position(fen))
+
+
+def test_packed_round_trip_of_extreme_and_random_values(tmp_path):
+    """Wrapping int16 differences invert exactly, whatever the values."""
+    rng = np.random.default_rng(9)
+    limit = (32767 - 200) // MAX_ACTIVE
+    w = rng.integers(-limit, limit + 1, (HALFKP_FEATURES, HIDDEN)).astype(np.int16)
+    w[0, 0], w[640, 0], w[-1, -1] = limit, -limit, limit
+    qnet = QuantizedNet(w, np.full(HIDDEN, 200, np.int16), np.zeros(2 * HIDDEN, np.int16), 7)
+    write_net(tmp_path / "x.nnue", qnet, packed=True)
+    assert_same_net(read_net(tmp_path / "x.nnue"), qnet)
+
+
+def test_packed_truncated_and_flipped_files_are_refused(tmp_path):
+    data = packed_bytes()
+    for n in sorted({len(data) * k // 40 for k in range(40)} | {len(data) - 1, 70, 100}):
+        with pytest.raises(ValueError):
+            parse_net(data[:n])
+    rng = random.Random(3)
+    for i in range(40):
+        bad = bytearray(data)
+        bad[rng.randrange(len(bad))] ^= 1 << rng.randrange(8)
+        if i % 10:
+            with pytest.raises(ValueError):
+                parse_net(bytes(bad))
+        else:
+            refused(bytes(bad), tmp_path)
+
+
+def packed_with_payload(data, payload):
+    """A version-2 file whose packed weights are replaced (checksum fixed)."""
+    off = arch_offset(data) + 28
+    (n,) = struct.unpack_from("<I", data, off)
+    body = data[:off] + struct.pack("<I", len(payload)) + payload + data[off + 4 + n:-4]
+    return with_checksum(body)
+
+
+def test_packed_payload_errors_are_named(tmp_path):
+    """With a valid checksum, only the unpacking itself can tell."""
+    import lzma
+    data = packed_bytes()
+    refused(packed_with_payload(data, b"not xz at all"), tmp_path, "packed weights")
+    short = lzma.compress(b"\0" * (2 * HALFKP_FEATURES * HIDDEN - 2), check=lzma.CHECK_NONE)
+    refused(packed_with_payload(data, short), tmp_path, "expected")
+    long = lzma.compress(b"\0" * (2 * HALFKP_FEATURES * HIDDEN + 2), check=lzma.CHECK_NONE)
+    refused(packed_with_payload(data, long), tmp_path, "expected")
+    off = arch_offset(data) + 28
+    (n,) = struct.unpack_from("<I", data, off)
+    good = data[off + 4:off + 4 + n]
+    refused(packed_with_payload(data, good + b"\0"), tmp_path, "packed weights")
+    refused(packed_with_payload(data, good[:-5]), tmp_path, "packed weights")
+    assert_same_net(parse_net(packed_with_payload(data, good)), factorized_net())
+
+
 # --- corrupted files -------------------------------------------------------------
 
 def test_truncated_files_are_refused(tmp_path):
@@ -135,7 +234,7 @@ def test_wrong_magic(tmp_path):
     refused(b"", tmp_path, "truncated")
 
 
-@pytest.mark.parametrize("version", [0, 2, 0xFFFFFFFF])
+@pytest.mark.parametrize("version", [0, 3, 0xFFFFFFFF])
 def test_wrong_version(tmp_path, version):
     _, data = net_bytes()
     body = bytearray(data[:-4])

@@ -272,7 +272,7 @@ def test_lazy_update_touches_only_rows_in_the_batch(optimizer, data_dir, tmp_pat
     """One batch holding the whole training set: rows of A that no position
     uses keep their value and zero moments; the used rows all move."""
     t = Trainer(config(data_dir, tmp_path / "net.nnue", optimizer=optimizer, lr=OPTIMIZER_LR[optimizer],
-                       batch_size=100_000))
+                       batch_size=100_000, mirror=0.0))
     m = t.model
     A0 = m.A.copy()
     stm, nstm, _, _ = encode_records(t.train)
@@ -450,6 +450,22 @@ def test_encode_records_matches_the_engine_and_rejects_corrupt_records():
         white_result = np.sign(material(fen))
         assert result[i] == ((white_result if fen.split()[1] == "w" else -white_result) + 1) / 2
 
+    # Mirrored encoding = the features of the position mirrored a<->h
+    # (python-chess's flip_horizontal), the labels unchanged.
+    flags = np.arange(len(recs)) % 2 == 1
+    m_stm, m_nstm, m_score, m_result = encode_records(recs, flags)
+    for i, (fen, _) in enumerate(positions):
+        board = chess.Board(fen)
+        if flags[i]:
+            board = board.transform(chess.flip_horizontal)
+            board.castling_rights = chess.BB_EMPTY   # (not a feature; keeps the FEN valid)
+        s, n = side_features(Position(board.fen()))
+        assert sorted(m_stm[i][m_stm[i] >= 0]) == s and sorted(m_nstm[i][m_nstm[i] >= 0]) == n
+    assert (m_score == score).all() and (m_result == result).all()
+    assert (m_stm[0] == stm[0]).all() and (m_stm[1] != stm[1]).any()
+    with pytest.raises(ValueError, match="flags"):
+        encode_records(recs, flags[:-1])
+
     good = D.pack_position(STARTING_FEN, 0, 0, 10, 0)
     corrupt = {
         "code 0": _with_codes(good, lambda c: [0] + c[1:]),
@@ -525,3 +541,30 @@ def test_cli_rejects_bad_input(args, message, data_dir, tmp_path):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], r.stderr
     assert not (tmp_path / "bad.nnue").exists()
+
+
+def test_validation_holds_out_whole_games(tmp_path):
+    """Every game's positions land on one side of the split; text lines
+    count as games of their own."""
+    from training.train import _load_data, split_by_game
+    rng = np.random.default_rng(4)
+    games = []
+    for g in range(30):
+        n = int(rng.integers(12, 40))
+        recs = records([(fen, ply) for fen, ply in random_positions(n, seed=100 + g)])
+        recs["ply"] = np.arange(len(recs)) + 8           # past the opening filter
+        recs["flags"] = 0
+        recs["flags"][0] = D.FLAG_GAME_START
+        games.append(recs)
+    D.write_records(tmp_path / "a.ldat", np.concatenate(games[:17]))
+    D.write_records(tmp_path / "b.ldat", np.concatenate(games[17:]))
+    recs, ids = _load_data([tmp_path / "a.ldat", tmp_path / "b.ldat"], 8)
+    assert len(recs) == sum(len(g) for g in games)
+    assert len(np.unique(ids)) == 30
+    assert [int((ids == i).sum()) for i in np.unique(ids)] == [len(g) for g in games]
+    is_val = split_by_game(ids, 0.2, np.random.default_rng(1))
+    val_games, train_games = set(ids[is_val]), set(ids[~is_val])
+    assert not val_games & train_games and len(val_games) == 6
+    # a single game still gets a validation share
+    one = split_by_game(np.zeros(50, int), 0.1, np.random.default_rng(1))
+    assert one.sum() == 5

@@ -36,14 +36,23 @@ LOSS_CP = 1        # the notes' plain MSE on centipawn scores
 
 @cython.boundscheck(False)
 @cython.wraparound(False)
-def encode_records(recs, int perspective_flip=0):
+def encode_records(recs, mirror=None):
     """Feature indices and labels of data records (training/data.py RECORD).
 
     Returns (stm [N,32] int32, nstm [N,32] int32, score [N] float32 from the
     side to move's view, result [N] float32 in {0, 0.5, 1} from the side to
     move's view); unused slots are -1.  Feature indices come from
-    nnue/features.pxd, the engine's own definition."""
+    nnue/features.pxd, the engine's own definition.  `mirror` (optional
+    [N] bool) encodes the flagged positions mirrored left to right (file a
+    <-> h): the same evaluation, since the features do not see castling
+    rights, with the kings on other squares (training augmentation)."""
     cdef Py_ssize_t n = len(recs)
+    mirror_a = np.zeros(n, np.uint8) if mirror is None else \
+        np.ascontiguousarray(mirror, dtype=np.bool_).view(np.uint8)
+    if mirror_a.shape[0] != n:
+        raise ValueError(f"mirror has {mirror_a.shape[0]} flags for {n} records")
+    cdef const uint8_t[::1] flip = mirror_a
+    cdef int fx
     cdef const uint64_t[::1] occ = np.ascontiguousarray(recs["occ"], dtype=np.uint64)
     cdef const uint8_t[:, ::1] pieces = np.ascontiguousarray(recs["pieces"], dtype=np.uint8)
     cdef const uint16_t[::1] packed = np.ascontiguousarray(recs["packed"], dtype=np.uint16)
@@ -67,6 +76,7 @@ def encode_records(recs, int perspective_flip=0):
     with nogil:
         for i in range(n):
             o = occ[i]
+            fx = 7 if flip[i] else 0
             count = 0
             kings[0] = kings[1] = -1
             while o:
@@ -81,6 +91,7 @@ def encode_records(recs, int perspective_flip=0):
                 if code == 0 or code == 7 or code == 8 or code == 15:
                     bad = i
                     break
+                sq = sq ^ fx
                 if (code & 7) == 6:
                     if kings[code >> 3] != -1:
                         bad = i

@@ -43,10 +43,11 @@ def quantization_error(fnet: FloatNet, qnet: QuantizedNet) -> dict:
 
 
 def export(path, A, P, B, C, d) -> tuple[QuantizedNet, FloatNet, dict]:
-    """Quantize and write the net; ValueError (nothing written) if it would overflow."""
+    """Quantize and write the net (packed, format version 2); ValueError
+    (nothing written) if it would overflow."""
     fnet = to_float_net(A, P, B, C, d)
     qnet = fnet.quantize(QA, QB, SCALE)
-    write_net(path, qnet)
+    write_net(path, qnet, packed=True)
     return qnet, fnet, quantization_error(fnet, qnet)
 
 
