@@ -66,13 +66,29 @@ cdef inline bint moved_own_king(const DirtyPiece* d, int c) noexcept nogil:
     return False
 
 
+# The feature rows that move d adds and removes for perspective c (king
+# moves excepted: they force a refresh of c's own side).
+cdef inline void dirty_rows(const DirtyPiece* d, int c, int ksq, int32_t* add, int* n_add,
+                            int32_t* sub, int* n_sub) noexcept nogil:
+    cdef int i
+    n_add[0] = n_sub[0] = 0
+    for i in range(d.count):
+        if (d.piece[i] & 7) == KING:
+            continue
+        if d.frm[i] != SQ_NONE:
+            sub[n_sub[0]] = halfkp_index(c, ksq, d.piece[i], d.frm[i])
+            n_sub[0] += 1
+        if d.to[i] != SQ_NONE:
+            add[n_add[0]] = halfkp_index(c, ksq, d.piece[i], d.to[i])
+            n_add[0] += 1
+
+
 # Bring perspective c of the current ply up to date: walk back to the last
 # computed ply, then apply each move's changes in one fused pass per ply;
 # if c's king moved on the way, refresh from the board instead.
 cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, int c) noexcept nogil:
     cdef int p = b.sp - a.root_sp
-    cdef int j = p, k, i, ksq, n_add, n_sub
-    cdef const DirtyPiece* d
+    cdef int j = p, k, ksq, n_add, n_sub
     cdef int32_t add[3]
     cdef int32_t sub[3]
     while j > 0 and not a.computed[j][c]:
@@ -82,17 +98,7 @@ cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, in
         j -= 1
     ksq = king_square(b, c)
     for k in range(j + 1, p + 1):
-        d = &b.states[a.root_sp + k].dirty
-        n_add = n_sub = 0
-        for i in range(d.count):
-            if (d.piece[i] & 7) == KING:
-                continue
-            if d.frm[i] != SQ_NONE:
-                sub[n_sub] = halfkp_index(c, ksq, d.piece[i], d.frm[i])
-                n_sub += 1
-            if d.to[i] != SQ_NONE:
-                add[n_add] = halfkp_index(c, ksq, d.piece[i], d.to[i])
-                n_add += 1
+        dirty_rows(&b.states[a.root_sp + k].dirty, c, ksq, add, &n_add, sub, &n_sub)
         ly_kernels.update(acc_at(a, k, c), acc_at(a, k - 1, c), net.ft_w, add, n_add, sub, n_sub, a.hidden)
         a.computed[k][c] = 1
 
@@ -120,7 +126,7 @@ cdef int nnue_evaluate(AccStack* a, const NetData* net, const Board* b) noexcept
 # --- runtime SIMD selection -------------------------------------------------
 
 def simd_path():
-    """Name of the kernel path in use: 'avx2', 'sse2', 'neon' or 'scalar'."""
+    """Name of the kernel path in use: 'avx512', 'avx2', 'sse2', 'neon' or 'scalar'."""
     return ly_kernels.name.decode()
 
 

@@ -1,7 +1,7 @@
 /* NNUE kernels with runtime dispatch.
  *
  * Every build carries the plain-C kernels plus the SIMD ones its CPU family
- * can have (SSE2 and AVX2 on x86-64, NEON on arm64); ly_kernels_select()
+ * can have (SSE2, AVX2 and AVX-512BW on x86-64, NEON on arm64); ly_kernels_select()
  * picks the best one the running CPU supports, or the one named by the
  * caller (the LADYA_SIMD environment variable) for testing. */
 #ifndef LADYA_KERNELS_H
@@ -56,6 +56,10 @@ static int32_t ly_crelu_dot_scalar(const int16_t* us, const int16_t* them, const
 #include "simd.h"
 #include "kernel_impl.h"
 #undef LY_TARGET
+#define LY_TARGET 5
+#include "simd.h"
+#include "kernel_impl.h"
+#undef LY_TARGET
 #endif
 #ifdef LY_HAVE_NEON
 #define LY_TARGET 4
@@ -76,30 +80,45 @@ typedef struct {
 
 static LyKernels ly_kernels = {"scalar", ly_update_scalar, ly_crelu_dot_scalar};
 
-static int ly_cpu_has_avx2(void) {
+/* CPUID leaf 7 EBX bit `bit` (AVX2 = 5, AVX512F = 16, AVX512BW = 30),
+ * provided the OS saves the register state those instructions use: YMM
+ * (XCR0 bits 1-2) and, for AVX-512, the opmask and ZMM state (bits 5-7). */
+static int ly_cpu_feature(int bit, int xcr0_mask) {
 #ifdef LY_HAVE_X86
 #if defined(_MSC_VER) && !defined(__clang__)
     int r[4];
     __cpuid(r, 0);
     if (r[0] < 7) return 0;
     __cpuid(r, 1);
-    /* OSXSAVE and AVX, and the OS saves the YMM state */
+    /* OSXSAVE and AVX */
     if (!((r[2] >> 27) & 1) || !((r[2] >> 28) & 1)) return 0;
-    if ((_xgetbv(0) & 6) != 6) return 0;
+    if ((_xgetbv(0) & xcr0_mask) != xcr0_mask) return 0;
     __cpuidex(r, 7, 0);
-    return (r[1] >> 5) & 1;
+    return (r[1] >> bit) & 1;
 #else
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
+    (void)xcr0_mask;   /* __builtin_cpu_supports checks the OS support itself */
+    if (bit == 5) return __builtin_cpu_supports("avx2");
+    if (bit == 16) return __builtin_cpu_supports("avx512f");
+    if (bit == 30) return __builtin_cpu_supports("avx512bw");
+    return 0;
 #endif
 #else
+    (void)bit; (void)xcr0_mask;
     return 0;
 #endif
 }
 
-/* Which paths this CPU can run, best first: "avx2 sse2 scalar" etc. */
+static int ly_cpu_has_avx2(void) { return ly_cpu_feature(5, 0x6); }
+
+static int ly_cpu_has_avx512(void) {
+    return ly_cpu_feature(16, 0xE6) && ly_cpu_feature(30, 0xE6);
+}
+
+/* Which paths this CPU can run, best first: "avx512 avx2 sse2 scalar" etc. */
 static const char* ly_kernels_available(void) {
 #ifdef LY_HAVE_X86
+    if (ly_cpu_has_avx512()) return "avx512 avx2 sse2 scalar";
     return ly_cpu_has_avx2() ? "avx2 sse2 scalar" : "sse2 scalar";
 #elif defined(LY_HAVE_NEON)
     return "neon scalar";
@@ -113,6 +132,11 @@ static const char* ly_kernels_available(void) {
 static int ly_kernels_select(const char* name) {
     int best = (name == NULL || name[0] == 0);
 #ifdef LY_HAVE_X86
+    if ((best && ly_cpu_has_avx512()) || (!best && strcmp(name, "avx512") == 0)) {
+        if (!ly_cpu_has_avx512()) return -1;
+        ly_kernels.name = "avx512"; ly_kernels.update = ly_update_avx512; ly_kernels.crelu_dot = ly_crelu_dot_avx512;
+        return 0;
+    }
     if ((best && ly_cpu_has_avx2()) || (!best && strcmp(name, "avx2") == 0)) {
         if (!ly_cpu_has_avx2()) return -1;
         ly_kernels.name = "avx2"; ly_kernels.update = ly_update_avx2; ly_kernels.crelu_dot = ly_crelu_dot_avx2;

@@ -24,8 +24,39 @@
 #define LY_SSE2 2
 #define LY_AVX2 3
 #define LY_NEON 4
+#define LY_AVX512 5
 
-#if LY_TARGET == LY_AVX2
+#if LY_TARGET == LY_AVX512
+/* AVX-512BW: 32 int16 lanes, so 8 registers hold a whole 256-wide
+ * accumulator and an update is a single pass. */
+#include <immintrin.h>
+#if defined(_MSC_VER) && !defined(__clang__)
+#define LY_TARGET_ATTR
+#else
+#define LY_TARGET_ATTR __attribute__((target("avx512f,avx512bw")))
+#endif
+#define LY_SUFFIX avx512
+#define LANES16 32
+#define vec16 __m512i
+#define vec32 __m512i
+#define vec_load(p) _mm512_load_si512((const void*)(p))
+#define vec_store(p, v) _mm512_store_si512((void*)(p), v)
+#define vec_add(a, b) _mm512_add_epi16(a, b)
+#define vec_sub(a, b) _mm512_sub_epi16(a, b)
+#define vec_crelu(v, qa) _mm512_max_epi16(_mm512_min_epi16(v, qa), _mm512_setzero_si512())
+#define vec_set16(x) _mm512_set1_epi16(x)
+#define vec_zero32() _mm512_setzero_si512()
+#define vec_dot_acc(acc, a, b) _mm512_add_epi32(acc, _mm512_madd_epi16(a, b))
+#define vec_hsum32(v) ly_hsum_avx512(v)
+LY_TARGET_ATTR static inline int32_t ly_hsum_avx512(__m512i v) {
+    __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(s8), _mm256_extracti128_si256(s8, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+#elif LY_TARGET == LY_AVX2
 #include <immintrin.h>
 #if defined(_MSC_VER) && !defined(__clang__)
 #define LY_TARGET_ATTR

@@ -52,6 +52,7 @@ class TrainConfig:
     init: Optional[str] = None                       #: start from this .nnue (fine-tuning)
     val_fraction: float = 0.05
     min_ply: int = 8                                 #: skip the first plies of each game
+    king_lr: float = 1.0                             #: learning-rate factor of the king-specific rows A (0 freezes them: with the factorizer, a king-independent net)
     mirror: float = 0.5                              #: share of training positions mirrored a<->h each epoch (augmentation; 0 = off)
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     seed: int = 1
@@ -232,7 +233,9 @@ class Trainer:
         m, cfg = self.model, self.cfg
         m.step += 1
         common = (self.kind, lr, cfg.beta1, cfg.beta2, cfg.eps, m.step)
-        step_rows(m.A, m.gA, m.m["A"], m.v["A"], m.touched, *common, Q.A_CLIP, cfg.threads)
+        king_lr = lr * cfg.king_lr if cfg.factorizer else lr
+        step_rows(m.A, m.gA, m.m["A"], m.v["A"], m.touched, self.kind, king_lr, *common[2:],
+                  Q.A_CLIP, cfg.threads)
         if cfg.factorizer:
             step_rows(m.P, m.gP, m.m["P"], m.v["P"], None, *common, Q.A_CLIP, cfg.threads)
         step_rows(m.B.reshape(1, -1), m.gB.reshape(1, -1), m.m["B"].reshape(1, -1),
