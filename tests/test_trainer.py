@@ -568,3 +568,25 @@ def test_validation_holds_out_whole_games(tmp_path):
     # a single game still gets a validation share
     one = split_by_game(np.zeros(50, int), 0.1, np.random.default_rng(1))
     assert one.sum() == 5
+
+
+def test_king_lr_zero_trains_a_king_independent_net(data_dir, tmp_path):
+    """--king-lr 0 with the factorizer: the king-specific rows stay zero, so
+    every king square's block of the exported net is the same, and the
+    packed file is far smaller than one whose king rows were trained."""
+    from nnue.format import read_net
+    sizes = {}
+    for king_lr in (0.0, 1.0):
+        out = tmp_path / f"k{king_lr}.nnue"
+        t = Trainer(config(data_dir, out, king_lr=king_lr, lr=1e-2, epochs=1))
+        first = t.validation_loss()
+        t.train_epoch()
+        assert t.validation_loss() < first
+        t.export(str(out))
+        w = read_net(out).ft_weights.reshape(64, 640, -1)
+        same = bool((w == w[:1]).all())
+        assert same == (king_lr == 0.0)
+        if king_lr == 0.0:
+            assert not t.model.A.any()
+        sizes[king_lr] = out.stat().st_size
+    assert sizes[0.0] < sizes[1.0] / 2
