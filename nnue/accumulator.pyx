@@ -92,7 +92,7 @@ cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, in
     cdef int32_t add[3]
     cdef int32_t sub[3]
     while j > 0 and not a.computed[j][c]:
-        if moved_own_king(&b.states[a.root_sp + j].dirty, c):
+        if not net.king_free and moved_own_king(&b.states[a.root_sp + j].dirty, c):
             refresh(a, net, b, p, c)
             return
         j -= 1

@@ -11,6 +11,7 @@ cdef struct NetData:
     int16_t* ft_b          # [hidden]
     int16_t* out_w         # [2 * hidden]
     int32_t out_b
+    bint king_free         # all 64 king-square blocks equal: king moves change no feature row
     void* raw
 
 cdef class Network:

@@ -60,11 +60,21 @@ cdef class Network:
         self.net.qa = qnet.qa
         self.net.qb = qnet.qb
         self.net.scale = qnet.scale
+        # A net trained without king-specific weights (ladya train
+        # --king-lr 0) has the same rows under every king square, so the
+        # accumulator never needs a refresh when a king moves.
+        blocks = np.asarray(qnet.ft_weights).reshape(64, -1)
+        self.net.king_free = bool((blocks == blocks[0]).all())
         self.description = architecture_text(h, qnet.qa, qnet.qb, qnet.scale)
 
     @property
     def hidden(self):
         return self.net.hidden
+
+    @property
+    def king_free(self):
+        """True if the feature rows do not depend on the king square."""
+        return bool(self.net.king_free)
 
     def __repr__(self):
         return f"Network({self.path!r}: {self.description})"

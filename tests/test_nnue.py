@@ -21,7 +21,7 @@ import pytest
 from engine.position import Position
 from nnue import accumulator as acc
 from nnue.features import feature_indices, index, side_features
-from nnue.format import MAX_ACTIVE, FloatNet
+from nnue.format import MAX_ACTIVE, FloatNet, QuantizedNet
 from nnue.network import Network
 from nnue.reference import float_eval, int_eval
 from search.limits import Limits
@@ -245,6 +245,31 @@ def test_incremental_equals_refresh(simd, restore_simd):
         assert len(evals) == -(-len(moves) // stride)
         checked += len(evals)
     assert checked > 50_000
+
+
+def test_king_independent_net_skips_refreshes_and_stays_exact():
+    """A net whose 64 king-square blocks are equal (ladya train --king-lr 0)
+    is flagged king_free and updated through king moves (castling in 960
+    too) without refreshes, still bit-identical to a full refresh; changing
+    a single weight of one block clears the flag."""
+    fnet = FloatNet.random(32, 4)
+    fnet.A = np.tile(fnet.A[:640], (64, 1))
+    qnet = fnet.quantize()
+    net = Network.from_quantized(qnet)
+    assert net.king_free and not nets(32, 1)[2].king_free
+    paths, counts = game_paths()
+    king_moves = 0
+    for fen, c960, moves, stride in paths[1::4] + paths[::8]:
+        acc.check_incremental(net, Position(fen, chess960=c960), moves, stride)
+        pos = chess.Board(fen, chess960=c960)
+        for uci in moves:
+            move = chess.Move.from_uci(uci)
+            king_moves += pos.piece_type_at(move.from_square) == chess.KING
+            pos.push(move)
+    assert king_moves > 1000
+    w = qnet.ft_weights.copy()
+    w[640 * 37 + 5, 3] += 1
+    assert not Network.from_quantized(QuantizedNet(w, qnet.ft_bias, qnet.out_weights, qnet.out_bias)).king_free
 
 
 def test_incremental_evaluations_equal_full_evaluations():

@@ -45,6 +45,8 @@ class LoopConfig:
     lr: float = 4e-3
     lam: float = 0.75                                #: lambda: weight of the search score in the target
     hidden: int = 256
+    king_lr: float = 1.0                             #: learning-rate factor of the king-specific weights (0: king-independent net)
+    mirror: float = 0.5                              #: share of positions mirrored a<->h while training
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)  #: trainer threads
     fine_tune: bool = True                           #: start training from the best net (else from scratch)
     games: int = 100                                 #: games of each gating match
@@ -112,6 +114,7 @@ class Loop:
         report = train(TrainConfig(data=data, out=str(net), epochs=self.cfg.epochs,
                                    batch_size=self.cfg.batch_size, lr=self.cfg.lr, lam=self.cfg.lam,
                                    hidden=self.cfg.hidden, threads=self.cfg.threads,
+                                   king_lr=self.cfg.king_lr, mirror=self.cfg.mirror,
                                    init=best if (self.cfg.fine_tune and best != BOOTSTRAP) else None,
                                    seed=self.cfg.seed + g, resume=True, progress=self.cfg.progress),
                        log=lambda m: self.log(f"gen {g}: {m}"))
