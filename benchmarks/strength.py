@@ -27,12 +27,11 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import DATA  # noqa: E402
 from training import elo  # noqa: E402
-from training.match import play_match  # noqa: E402
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-LADYA = f"{shlex.quote(sys.executable)} -m engine"
+from training.match import LADYA_CMD as LADYA, play_match  # noqa: E402
 
 
 def _binary(name):

@@ -49,11 +49,7 @@
 #define vec_dot_acc(acc, a, b) _mm512_add_epi32(acc, _mm512_madd_epi16(a, b))
 #define vec_hsum32(v) ly_hsum_avx512(v)
 LY_TARGET_ATTR static inline int32_t ly_hsum_avx512(__m512i v) {
-    __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(s8), _mm256_extracti128_si256(s8, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-    return _mm_cvtsi128_si32(s);
+    return _mm512_reduce_add_epi32(v);
 }
 
 #elif LY_TARGET == LY_AVX2
