@@ -1,6 +1,6 @@
 """NNUE inference speed, with its references measured in the same run.
 
-    python benchmarks/nnue.py [--hidden 256] [--positions 400] [--repeats 20]
+    python benchmarks/nnue.py [--hidden 256] [--positions 400] [--repeats 100]
                               [--depth 12] [--runs 3] [--no-stockfish]
 
 Reports, on this machine:
@@ -38,7 +38,7 @@ from common import DATA, load_positions as _load_positions  # noqa: E402
 
 from engine.position import Position  # noqa: E402
 from nnue import accumulator as acc  # noqa: E402
-from nnue.format import FloatNet  # noqa: E402
+from nnue.format import ACTIVATION_SCRELU, FloatNet  # noqa: E402
 from nnue.network import Network  # noqa: E402
 from search.limits import Limits  # noqa: E402
 from search.search import Searcher  # noqa: E402
@@ -107,7 +107,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hidden", type=int, default=256, help="accumulator width of the random net")
     ap.add_argument("--positions", type=int, default=400)
-    ap.add_argument("--repeats", type=int, default=20, help="passes over each position's moves")
+    ap.add_argument("--repeats", type=int, default=100,
+                    help="passes over each position's moves (short runs drown in timer noise)")
     ap.add_argument("--depth", type=int, default=12, help="search depth of the nodes/s bench")
     ap.add_argument("--runs", type=int, default=5, help="keep the best of this many runs")
     ap.add_argument("--no-stockfish", action="store_true")
@@ -179,6 +180,13 @@ def main(argv=None):
     print(f"incremental / refresh, accumulator update alone ({paths[0]}): "
           f"{best['upd_incr'] / best['upd_refresh']:.1f}x; net of make+unmake: "
           f"{net_ratio(best['upd_refresh'], best['upd_incr']):.1f}x")
+    print()
+    # The squared clipped ReLU's output layer (one more multiply per lane).
+    sq_net = Network.from_quantized(FloatNet.random(args.hidden, 1, activation=ACTIVATION_SCRELU).quantize())
+    sq_rate = best_rate(lambda n: acc.bench_eval(sq_net, fens, args.repeats if n is None else n, True),
+                        args.runs)
+    print(f"SCReLU net, incremental evaluations/s ({paths[0]}): {sq_rate:,.0f} = "
+          f"{sq_rate / best['eval_incr']:.2f}x the CReLU net's")
     print()
     print(f"{'path':<7} {'refresh vs scalar':>18} {'incremental vs scalar':>22}")
     for simd in paths:

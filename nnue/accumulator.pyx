@@ -1,8 +1,10 @@
 import os
 from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
 from libc.stdint cimport int16_t, int32_t, uintptr_t, uint8_t, int64_t
-from engine.types cimport SQ_NONE, KING
-from engine.board cimport Board, StateInfo, DirtyPiece, king_square
+from engine.types cimport SQ_NONE, KING, PAWN, QUEEN, Bitboard
+from engine.bitboard cimport pop_lsb
+from engine.board cimport Board, StateInfo, DirtyPiece, king_square, pieces_cp
 from engine.position cimport Position, make_move, unmake_move, board_reserve
 from engine.movegen cimport generate_moves, GEN_ALL
 from nnue.network cimport NetData, Network
@@ -16,6 +18,7 @@ cdef extern from "kernels.h" nogil:
         const char* name
         ly_update_fn update
         ly_dot_fn crelu_dot
+        ly_dot_fn screlu_dot
     LyKernels ly_kernels
     int ly_kernels_select(const char* name)
     const char* ly_kernels_available()
@@ -25,13 +28,16 @@ cdef extern from "../search/sync.h" nogil:
 
 
 cdef int acc_alloc(AccStack* a, int hidden) except -1:
-    cdef size_t size = <size_t>ACC_PLIES * 2 * hidden * sizeof(int16_t)
+    cdef size_t stack = <size_t>ACC_PLIES * 2 * hidden * sizeof(int16_t)
+    cdef size_t cache = <size_t>2 * 64 * hidden * sizeof(int16_t)
     acc_free(a)
-    a.raw = malloc(size + 64)
+    a.raw = malloc(stack + cache + 64)
     if a.raw == NULL:
         raise MemoryError("cannot allocate accumulators")
     a.data = <int16_t*>(((<uintptr_t>a.raw) + 63) & ~(<uintptr_t>63))
+    a.cache = a.data + <size_t>ACC_PLIES * 2 * hidden    # hidden is a multiple of 32: aligned
     a.hidden = hidden
+    a.cache_serial = 0
     return 0
 
 
@@ -39,6 +45,7 @@ cdef void acc_free(AccStack* a) noexcept:
     free(a.raw)
     a.raw = NULL
     a.data = NULL
+    a.cache = NULL
 
 
 cdef inline int16_t* acc_at(AccStack* a, int ply, int perspective) noexcept nogil:
@@ -52,7 +59,52 @@ cdef inline void refresh(AccStack* a, const NetData* net, const Board* b, int pl
     a.computed[ply][c] = 1
 
 
+# Every cache entry starts as the empty board: the bias, no pieces.
+cdef void cache_reset(AccStack* a, const NetData* net) noexcept nogil:
+    cdef int c, k, i
+    for c in range(2):
+        for k in range(64):
+            memcpy(a.cache + (<size_t>(64 * c + k)) * a.hidden, net.ft_b, a.hidden * sizeof(int16_t))
+            for i in range(10):
+                a.cache_pieces[c][k][i] = 0
+    a.cache_serial = net.serial
+
+
+# Refresh perspective c of `ply` through the cache entry of c's king square:
+# apply the pieces that appeared or vanished since the entry was last used
+# (few, as positions in one search are alike), then store the result back.
+cdef void cache_refresh(AccStack* a, const NetData* net, const Board* b, int ply, int c) noexcept nogil:
+    cdef int ksq = king_square(b, c)
+    cdef int16_t* entry = a.cache + (<size_t>(64 * c + ksq)) * a.hidden
+    cdef int16_t* dst = acc_at(a, ply, c)
+    cdef Bitboard* held = a.cache_pieces[c][ksq]
+    cdef Bitboard now, gone, came
+    cdef int32_t add[MAX_ACTIVE_FEATURES]
+    cdef int32_t sub[MAX_ACTIVE_FEATURES]
+    cdef int n_add = 0, n_sub = 0, colour, pt, pc, i
+    for colour in range(2):
+        for pt in range(PAWN, QUEEN + 1):
+            i = colour * 5 + pt - 1
+            now = pieces_cp(b, colour, pt)
+            gone = held[i] & ~now
+            came = now & ~held[i]
+            held[i] = now
+            pc = (colour << 3) | pt
+            while gone:
+                sub[n_sub] = halfkp_index(c, ksq, pc, pop_lsb(&gone))
+                n_sub += 1
+            while came:
+                add[n_add] = halfkp_index(c, ksq, pc, pop_lsb(&came))
+                n_add += 1
+    ly_kernels.update(dst, entry, net.ft_w, add, n_add, sub, n_sub, a.hidden)
+    if n_add or n_sub:
+        memcpy(entry, dst, a.hidden * sizeof(int16_t))
+    a.computed[ply][c] = 1
+
+
 cdef void acc_set_root(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
+    if a.cache_serial != net.serial:
+        cache_reset(a, net)
     a.root_sp = b.sp
     refresh(a, net, b, 0, 0)
     refresh(a, net, b, 0, 1)
@@ -85,7 +137,7 @@ cdef inline void dirty_rows(const DirtyPiece* d, int c, int ksq, int32_t* add, i
 
 # Bring perspective c of the current ply up to date: walk back to the last
 # computed ply, then apply each move's changes in one fused pass per ply;
-# if c's king moved on the way, refresh from the board instead.
+# if c's king moved on the way, refresh through the cache instead.
 cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, int c) noexcept nogil:
     cdef int p = b.sp - a.root_sp
     cdef int j = p, k, ksq, n_add, n_sub
@@ -93,10 +145,13 @@ cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, in
     cdef int32_t sub[3]
     while j > 0 and not a.computed[j][c]:
         if not net.king_free and moved_own_king(&b.states[a.root_sp + j].dirty, c):
-            refresh(a, net, b, p, c)
+            cache_refresh(a, net, b, p, c)
             return
         j -= 1
-    ksq = king_square(b, c)
+    # A king-free net has the same rows under every king square: take them
+    # all from block 0 (king on a1 after c's flip), 320 KB that stay cached,
+    # instead of spreading over 20 MB.
+    ksq = 56 * c if net.king_free else king_square(b, c)
     for k in range(j + 1, p + 1):
         dirty_rows(&b.states[a.root_sp + k].dirty, c, ksq, add, &n_add, sub, &n_sub)
         ly_kernels.update(acc_at(a, k, c), acc_at(a, k - 1, c), net.ft_w, add, n_add, sub, n_sub, a.hidden)
@@ -108,13 +163,16 @@ cdef int nnue_evaluate(AccStack* a, const NetData* net, const Board* b) noexcept
     cdef int p = b.sp - a.root_sp
     cdef int stm = b.side
     cdef int64_t out, q
-    cdef int64_t divisor = <int64_t>net.qa * net.qb
+    cdef int64_t divisor = net.out_div
     if not a.computed[p][0]:
         update_perspective(a, net, b, 0)
     if not a.computed[p][1]:
         update_perspective(a, net, b, 1)
-    out = ly_kernels.crelu_dot(acc_at(a, p, stm), acc_at(a, p, stm ^ 1), net.out_w, a.hidden, net.qa)
-    out = (out + net.out_b) * net.scale
+    if net.activation:
+        out = ly_kernels.screlu_dot(acc_at(a, p, stm), acc_at(a, p, stm ^ 1), net.out_w, a.hidden, net.qa)
+    else:
+        out = ly_kernels.crelu_dot(acc_at(a, p, stm), acc_at(a, p, stm ^ 1), net.out_w, a.hidden, net.qa)
+    out = (out + net.out_b) * net.out_mul
     # Floor division, as the format (nnue/format.py) and the trainer define
     # it; C's `/` (cdivision) would round negative evaluations towards zero.
     q = out // divisor
@@ -184,34 +242,48 @@ def check_incremental(Network net not None, Position pos not None, list moves, i
     catch up over several plies), and compare both accumulators bit for bit
     with a full refresh.  Returns the list of incremental evaluations;
     raises AssertionError on mismatch."""
+    return check_incremental_paths(net, [(pos, moves, stride)])[0]
+
+
+def check_incremental_paths(Network net not None, list paths):
+    """check_incremental for each (pos, moves, stride) in `paths`, all with
+    one accumulator stack, as a search keeps it from one position to the
+    next: the refresh cache carries over.  Returns a list of evaluation
+    lists."""
     cdef AccStack a, fresh
-    cdef Position p = pos.copy()
-    cdef int c, i, ply = 0
-    if len(moves) >= ACC_PLIES - 1:
-        raise ValueError(f"at most {ACC_PLIES - 2} moves, got {len(moves)}")
-    if stride < 1:
-        raise ValueError("stride must be positive")
+    cdef Position p
+    cdef int c, i, ply, stride
+    for _, moves, stride in paths:
+        if len(moves) >= ACC_PLIES - 1:
+            raise ValueError(f"at most {ACC_PLIES - 2} moves, got {len(moves)}")
+        if stride < 1:
+            raise ValueError("stride must be positive")
     a.raw = NULL
     fresh.raw = NULL
     acc_alloc(&a, net.net.hidden)
     acc_alloc(&fresh, net.net.hidden)
-    evals = []
+    results = []
     try:
-        acc_set_root(&a, &net.net, &p.b)
-        for uci in moves:
-            p.push_uci(uci)
-            ply += 1
-            acc_push(&a, &p.b)
-            if ply % stride and ply != len(moves):
-                continue
-            evals.append(nnue_evaluate(&a, &net.net, &p.b))
-            acc_set_root(&fresh, &net.net, &p.b)
-            for c in range(2):
-                for i in range(a.hidden):
-                    if acc_at(&a, ply, c)[i] != acc_at(&fresh, 0, c)[i]:
-                        raise AssertionError(f"accumulator {c} differs at ply {ply} ({uci}) "
-                                             f"index {i} in {p.fen()}")
-        return evals
+        for pos, moves, stride in paths:
+            p = (<Position?>pos).copy()
+            ply = 0
+            evals = []
+            acc_set_root(&a, &net.net, &p.b)
+            for uci in moves:
+                p.push_uci(uci)
+                ply += 1
+                acc_push(&a, &p.b)
+                if ply % stride and ply != len(moves):
+                    continue
+                evals.append(nnue_evaluate(&a, &net.net, &p.b))
+                acc_set_root(&fresh, &net.net, &p.b)
+                for c in range(2):
+                    for i in range(a.hidden):
+                        if acc_at(&a, ply, c)[i] != acc_at(&fresh, 0, c)[i]:
+                            raise AssertionError(f"accumulator {c} differs at ply {ply} ({uci}) "
+                                                 f"index {i} in {p.fen()}")
+            results.append(evals)
+        return results
     finally:
         acc_free(&a)
         acc_free(&fresh)
@@ -268,8 +340,10 @@ cdef _bench(Network net, list fens, int repeats, bint incremental, bint output):
             board_reserve(&pos.b, 4)
             n = generate_moves(&pos.b, moves, GEN_ALL)
             with nogil:
+                # The root is set up once per position: the repeats time the
+                # per-move work, not one refresh per pass.
+                acc_set_root(&a, &net.net, &pos.b)
                 for r in range(repeats):
-                    acc_set_root(&a, &net.net, &pos.b)
                     for i in range(n):
                         make_move(&pos.b, moves[i])
                         if incremental:

@@ -8,10 +8,11 @@ All integers are little-endian.  Layout::
     12      4     arch_hash        uint32, crc32 of the architecture text below
     16      4     arch_len         uint32, length of the architecture text
     20      n     arch             ASCII, e.g. "HalfKP(40960)->256x2->1 CReLU[0,255] QA=255 QB=1024 scale=400"
+                                   (SCReLU: "... SCReLU[0,255]^2>>8 QA=...")
     ..      4     feature_set      uint32, 1 = HalfKP
     ..      4     n_features       uint32, 40960 for HalfKP
     ..      4     hidden           uint32, accumulator width per perspective (multiple of 32)
-    ..      4     activation       uint32, 0 = clipped ReLU to [0, QA]
+    ..      4     activation       uint32, 0 = clipped ReLU to [0, QA], 1 = squared clipped ReLU
     ..      4     QA               int32, transformer scale (activation ceiling)
     ..      4     QB               int32, output-weight scale
     ..      4     scale            int32, centipawns per unit of float output
@@ -42,6 +43,19 @@ Semantics (float model, as the trainer fits it)::
 Quantized: A, B -> round(x * QA) int16; C -> round(x * QB) int16;
 d -> round(x * QA * QB) int32; integer eval = (C_q . clip(a_q, 0, QA) + d_q) * scale // (QA * QB).
 
+Squared clipped ReLU (activation 1, SCReLU): h = clip(a, 0, 1)^2.  Squared,
+an activation of QA = 255 would need 16 unsigned bits (65025) and the dot
+product with C_q would leave int32 (the QA^2 * QB range the design notes
+warn about), so the engine keeps 8 bits of the square, exactly as SIMD
+computes it (mulhi_epu16(v << 8, v)):
+
+    v = clip(a_q, 0, QA);  s = (v * v) >> 8            0 <= s <= 254, ~ h * QA^2 / 256
+    eval = (C_q . s + d_q) * scale * 256 // (QA^2 * QB),  d_q = round(d * QA^2 * QB / 256)
+
+s has the range of a CReLU activation, so the bounds below hold unchanged;
+QA <= 255 is required (v << 8 must fit 16 bits).  The truncation costs at
+most one step of 256/QA^2 per neuron, the same 8-bit resolution as CReLU.
+
 Why nothing overflows (QA = 255, QB = 1024): the exporter refuses nets with
 |B_q| + 30 * max|A_q| > 32767, so an accumulator (bias plus at most 30
 rows) stays inside int16 (the trainer clips |A|, |P| <= 1.98 and |B| <= 4
@@ -69,6 +83,9 @@ VERSION_PACKED = 2       # ft_weights packed (see above)
 KING_BLOCKS = 64
 FEATURE_SET_HALFKP = 1
 ACTIVATION_CRELU = 0
+ACTIVATION_SCRELU = 1
+ACTIVATIONS = {"crelu": ACTIVATION_CRELU, "screlu": ACTIVATION_SCRELU}
+SCRELU_SHIFT = 8         # s = (v * v) >> 8
 HALFKP_FEATURES = 40960
 MAX_ACTIVE = 30          # at most 30 non-king pieces per perspective
 QA = 255
@@ -77,9 +94,24 @@ SCALE = 400
 OUT_WEIGHT_LIMIT = 2048  # |C_q| bound that keeps the dot product far from int32 overflow
 
 
-def architecture_text(hidden: int, qa: int, qb: int, scale: int) -> str:
-    return (f"HalfKP({HALFKP_FEATURES})->{hidden}x2->1 CReLU[0,{qa}] "
-            f"QA={qa} QB={qb} scale={scale}")
+def architecture_text(hidden: int, qa: int, qb: int, scale: int,
+                      activation: int = ACTIVATION_CRELU) -> str:
+    act = f"CReLU[0,{qa}]" if activation == ACTIVATION_CRELU else f"SCReLU[0,{qa}]^2>>{SCRELU_SHIFT}"
+    return f"HalfKP({HALFKP_FEATURES})->{hidden}x2->1 {act} QA={qa} QB={qb} scale={scale}"
+
+
+def eval_rational(activation: int, qa: int, qb: int, scale: int) -> tuple[int, int]:
+    """(multiplier, divisor): integer eval = floor((dot + d_q) * multiplier / divisor)."""
+    if activation == ACTIVATION_SCRELU:
+        return scale << SCRELU_SHIFT, qa * qa * qb
+    return scale, qa * qb
+
+
+def output_bias_scale(activation: int, qa: int, qb: int) -> float:
+    """d_q = round(d * this): the scale of the dot product C_q . activation."""
+    if activation == ACTIVATION_SCRELU:
+        return qa * qa * qb / (1 << SCRELU_SHIFT)
+    return float(qa * qb)
 
 
 @dataclass
@@ -92,10 +124,15 @@ class QuantizedNet:
     qa: int = QA
     qb: int = QB
     scale: int = SCALE
+    activation: int = ACTIVATION_CRELU
 
     @property
     def hidden(self) -> int:
         return int(self.ft_bias.shape[0])
+
+    @property
+    def description(self) -> str:
+        return architecture_text(self.hidden, self.qa, self.qb, self.scale, self.activation)
 
     def validate(self) -> None:
         """Raise ValueError if shapes, dtypes or value ranges are wrong."""
@@ -112,6 +149,10 @@ class QuantizedNet:
                 raise ValueError(f"{name} must be int16")
         if not (0 < self.qa <= 1023 and 0 < self.qb <= 1024 and 0 < self.scale <= 10000):
             raise ValueError(f"QA/QB/scale out of range: {self.qa}/{self.qb}/{self.scale}")
+        if self.activation not in ACTIVATIONS.values():
+            raise ValueError(f"unknown activation {self.activation}")
+        if self.activation == ACTIVATION_SCRELU and self.qa > 255:
+            raise ValueError(f"SCReLU needs QA <= 255 (v << 8 must fit 16 bits), got {self.qa}")
         worst = int(np.abs(self.ft_bias.astype(np.int32)).max(initial=0)) + \
             MAX_ACTIVE * int(np.abs(self.ft_weights.astype(np.int32)).max(initial=0))
         if worst > 32767:
@@ -159,7 +200,7 @@ def write_net(path, net: QuantizedNet, packed: bool = False) -> None:
     nets are shipped in; the default is the plain version 1."""
     import os
     net.validate()
-    arch = architecture_text(net.hidden, net.qa, net.qb, net.scale).encode("ascii")
+    arch = net.description.encode("ascii")
     if packed:
         blob = pack_ft_weights(net.ft_weights)
         weights = struct.pack("<I", len(blob)) + blob
@@ -170,7 +211,7 @@ def write_net(path, net: QuantizedNet, packed: bool = False) -> None:
         struct.pack("<III", VERSION_PACKED if packed else VERSION, zlib.crc32(arch), len(arch)),
         arch,
         struct.pack("<IIIIiii", FEATURE_SET_HALFKP, HALFKP_FEATURES, net.hidden,
-                    ACTIVATION_CRELU, net.qa, net.qb, net.scale),
+                    net.activation, net.qa, net.qb, net.scale),
         weights,
         net.ft_bias.astype("<i2").tobytes(),
         net.out_weights.astype("<i2").tobytes(),
@@ -216,12 +257,12 @@ def parse_net(data: bytes, name: str = "net") -> QuantizedNet:
     off += 28
     if feature_set != FEATURE_SET_HALFKP or n_features != HALFKP_FEATURES:
         raise ValueError(f"{name}: unsupported feature set {feature_set} with {n_features} features")
-    if activation != ACTIVATION_CRELU:
+    if activation not in ACTIVATIONS.values():
         raise ValueError(f"{name}: unsupported activation {activation}")
     if hidden == 0 or hidden % 32 or hidden > 4096:
         raise ValueError(f"{name}: bad hidden width {hidden}")
     try:
-        expected_arch = architecture_text(hidden, qa, qb, scale).encode("ascii")
+        expected_arch = architecture_text(hidden, qa, qb, scale, activation).encode("ascii")
     except Exception:  # pragma: no cover - ints always format
         expected_arch = b""
     if arch != expected_arch:
@@ -251,7 +292,7 @@ def parse_net(data: bytes, name: str = "net") -> QuantizedNet:
     off += 4 * hidden
     (out_b,) = struct.unpack_from("<i", data, off)
     net = QuantizedNet(ft_w.astype(np.int16), ft_b.astype(np.int16), out_w.astype(np.int16),
-                       int(out_b), qa, qb, scale)
+                       int(out_b), qa, qb, scale, activation)
     net.validate()
     return net
 
@@ -263,13 +304,15 @@ class FloatNet:
     B: np.ndarray     # float [hidden]               transformer bias
     C: np.ndarray     # float [2 * hidden]           output weights (stm half first)
     d: float          # output bias
+    activation: int = ACTIVATION_CRELU
 
     def quantize(self, qa: int = QA, qb: int = QB, scale: int = SCALE) -> QuantizedNet:
         """Round to the integer net; ValueError if anything would overflow."""
         net = QuantizedNet(np.round(self.A * qa).astype(np.int64).clip(-32768, 32767).astype(np.int16),
                            np.round(self.B * qa).astype(np.int64).clip(-32768, 32767).astype(np.int16),
                            np.round(self.C * qb).astype(np.int64).clip(-32768, 32767).astype(np.int16),
-                           int(round(self.d * qa * qb)), qa, qb, scale)
+                           int(round(self.d * output_bias_scale(self.activation, qa, qb))),
+                           qa, qb, scale, self.activation)
         if (np.abs(self.A * qa) > 32767).any() or (np.abs(self.B * qa) > 32767).any() \
                 or (np.abs(self.C * qb) > 32767).any():
             raise ValueError("a weight does not fit in int16 after scaling")
@@ -277,10 +320,11 @@ class FloatNet:
         return net
 
     @staticmethod
-    def random(hidden: int = 256, seed: int = 0, scale_a: float = 0.05) -> "FloatNet":
+    def random(hidden: int = 256, seed: int = 0, scale_a: float = 0.05,
+               activation: int = ACTIVATION_CRELU) -> "FloatNet":
         """A random net within the quantizable range (tests, initialisation)."""
         rng = np.random.default_rng(seed)
         return FloatNet(rng.normal(0, scale_a, (HALFKP_FEATURES, hidden)).clip(-1, 1),
                         rng.normal(0.25, 0.1, hidden).clip(-1, 1),
                         rng.normal(0, 0.3, 2 * hidden).clip(-1.9, 1.9),
-                        float(rng.normal(0, 0.05)))
+                        float(rng.normal(0, 0.05)), activation)

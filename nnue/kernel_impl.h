@@ -50,3 +50,15 @@ LY_TARGET_ATTR static int32_t LY_CAT(ly_crelu_dot, LY_SUFFIX)(
     }
     return vec_hsum32(acc);
 }
+
+/* The same with the squared clipped ReLU: (clip(x, 0, qa)^2) >> 8 per lane. */
+LY_TARGET_ATTR static int32_t LY_CAT(ly_screlu_dot, LY_SUFFIX)(
+        const int16_t* us, const int16_t* them, const int16_t* w, int width, int qa) {
+    vec16 ceiling = vec_set16((int16_t)qa);
+    vec32 acc = vec_zero32();
+    for (int i = 0; i < width; i += LANES16) {
+        acc = vec_dot_acc(acc, vec_sqr8(vec_crelu(vec_load(us + i), ceiling)), vec_load(w + i));
+        acc = vec_dot_acc(acc, vec_sqr8(vec_crelu(vec_load(them + i), ceiling)), vec_load(w + width + i));
+    }
+    return vec_hsum32(acc);
+}

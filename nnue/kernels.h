@@ -36,15 +36,31 @@ static void ly_update_scalar(int16_t* dst, const int16_t* src, const int16_t* we
     }
 }
 
+/* The activation of one accumulator value: clip(x, 0, qa), or for the
+ * squared clipped ReLU its square with 8 bits kept, (v * v) >> 8 (qa <= 255,
+ * nnue/format.py): the same range as a CReLU activation. */
+static inline int ly_activate_scalar(int16_t x, int qa, int squared) {
+    int v = x < 0 ? 0 : (x > qa ? qa : x);
+    return squared ? (v * v) >> 8 : v;
+}
+
+static inline int32_t ly_dot_scalar(const int16_t* us, const int16_t* them, const int16_t* w,
+                                    int width, int qa, int squared) {
+    int32_t sum = 0;
+    for (int i = 0; i < width; i++)
+        sum += ly_activate_scalar(us[i], qa, squared) * w[i]
+             + ly_activate_scalar(them[i], qa, squared) * w[width + i];
+    return sum;
+}
+
 static int32_t ly_crelu_dot_scalar(const int16_t* us, const int16_t* them, const int16_t* w,
                                    int width, int qa) {
-    int32_t sum = 0;
-    for (int i = 0; i < width; i++) {
-        int a = us[i] < 0 ? 0 : (us[i] > qa ? qa : us[i]);
-        int b = them[i] < 0 ? 0 : (them[i] > qa ? qa : them[i]);
-        sum += a * w[i] + b * w[width + i];
-    }
-    return sum;
+    return ly_dot_scalar(us, them, w, width, qa, 0);
+}
+
+static int32_t ly_screlu_dot_scalar(const int16_t* us, const int16_t* them, const int16_t* w,
+                                    int width, int qa) {
+    return ly_dot_scalar(us, them, w, width, qa, 1);
 }
 
 #ifdef LY_HAVE_X86
@@ -76,9 +92,12 @@ typedef struct {
     const char* name;
     ly_update_fn update;
     ly_dot_fn crelu_dot;
+    ly_dot_fn screlu_dot;
 } LyKernels;
 
-static LyKernels ly_kernels = {"scalar", ly_update_scalar, ly_crelu_dot_scalar};
+#define LY_KERNELS(suffix) {#suffix, ly_update_##suffix, ly_crelu_dot_##suffix, ly_screlu_dot_##suffix}
+
+static LyKernels ly_kernels = LY_KERNELS(scalar);
 
 /* CPUID leaf 7 EBX bit `bit` (AVX2 = 5, AVX512F = 16, AVX512BW = 30),
  * provided the OS saves the register state those instructions use: YMM
@@ -134,27 +153,27 @@ static int ly_kernels_select(const char* name) {
 #ifdef LY_HAVE_X86
     if ((best && ly_cpu_has_avx512()) || (!best && strcmp(name, "avx512") == 0)) {
         if (!ly_cpu_has_avx512()) return -1;
-        ly_kernels.name = "avx512"; ly_kernels.update = ly_update_avx512; ly_kernels.crelu_dot = ly_crelu_dot_avx512;
+        { LyKernels k = LY_KERNELS(avx512); ly_kernels = k; }
         return 0;
     }
     if ((best && ly_cpu_has_avx2()) || (!best && strcmp(name, "avx2") == 0)) {
         if (!ly_cpu_has_avx2()) return -1;
-        ly_kernels.name = "avx2"; ly_kernels.update = ly_update_avx2; ly_kernels.crelu_dot = ly_crelu_dot_avx2;
+        { LyKernels k = LY_KERNELS(avx2); ly_kernels = k; }
         return 0;
     }
     if (best || strcmp(name, "sse2") == 0) {
-        ly_kernels.name = "sse2"; ly_kernels.update = ly_update_sse2; ly_kernels.crelu_dot = ly_crelu_dot_sse2;
+        { LyKernels k = LY_KERNELS(sse2); ly_kernels = k; }
         return 0;
     }
 #endif
 #ifdef LY_HAVE_NEON
     if (best || strcmp(name, "neon") == 0) {
-        ly_kernels.name = "neon"; ly_kernels.update = ly_update_neon; ly_kernels.crelu_dot = ly_crelu_dot_neon;
+        { LyKernels k = LY_KERNELS(neon); ly_kernels = k; }
         return 0;
     }
 #endif
     if (best || strcmp(name, "scalar") == 0) {
-        ly_kernels.name = "scalar"; ly_kernels.update = ly_update_scalar; ly_kernels.crelu_dot = ly_crelu_dot_scalar;
+        { LyKernels k = LY_KERNELS(scalar); ly_kernels = k; }
         return 0;
     }
     return -1;

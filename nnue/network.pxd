@@ -1,6 +1,6 @@
 # A loaded network in aligned C memory (weights as in the file, whose row
 # layout already suits the SIMD kernels).
-from libc.stdint cimport int16_t, int32_t
+from libc.stdint cimport int16_t, int32_t, int64_t
 
 cdef struct NetData:
     int hidden
@@ -11,7 +11,11 @@ cdef struct NetData:
     int16_t* ft_b          # [hidden]
     int16_t* out_w         # [2 * hidden]
     int32_t out_b
+    int activation         # 0 = CReLU, 1 = SCReLU (nnue/format.py)
+    int64_t out_mul        # eval = floor((dot + out_b) * out_mul / out_div)
+    int64_t out_div
     bint king_free         # all 64 king-square blocks equal: king moves change no feature row
+    int64_t serial         # unique per load, so caches of feature rows know whose rows they hold
     void* raw
 
 cdef class Network:

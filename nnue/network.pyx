@@ -5,8 +5,10 @@ from libc.stdint cimport int16_t, int32_t, uintptr_t
 
 import numpy as np
 
-from nnue.format import QuantizedNet, read_net, architecture_text
+from nnue.format import QuantizedNet, read_net, eval_rational
 from nnue.features import HALFKP_FEATURES_PY
+
+_serials = iter(range(1, 1 << 62))
 
 
 cdef class Network:
@@ -60,16 +62,24 @@ cdef class Network:
         self.net.qa = qnet.qa
         self.net.qb = qnet.qb
         self.net.scale = qnet.scale
+        self.net.activation = qnet.activation
+        self.net.out_mul, self.net.out_div = eval_rational(qnet.activation, qnet.qa, qnet.qb, qnet.scale)
         # A net trained without king-specific weights (ladya train
         # --king-lr 0) has the same rows under every king square, so the
         # accumulator never needs a refresh when a king moves.
         blocks = np.asarray(qnet.ft_weights).reshape(64, -1)
         self.net.king_free = bool((blocks == blocks[0]).all())
-        self.description = architecture_text(h, qnet.qa, qnet.qb, qnet.scale)
+        self.net.serial = next(_serials)
+        self.description = qnet.description
 
     @property
     def hidden(self):
         return self.net.hidden
+
+    @property
+    def activation(self):
+        """'crelu' or 'screlu'."""
+        return "screlu" if self.net.activation else "crelu"
 
     @property
     def king_free(self):

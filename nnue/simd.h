@@ -2,8 +2,8 @@
  *
  * kernels.h includes this file once per target with LY_TARGET set to one of
  * LY_AVX2, LY_SSE2, LY_NEON or LY_SCALAR; each block defines the same small
- * set of names (vec16 type, LANES16, vec_load/store/add/sub, vec_crelu and
- * vec_dot_acc) plus the function attribute that lets GCC/clang compile AVX2
+ * set of names (vec16 type, LANES16, vec_load/store/add/sub, vec_crelu,
+ * vec_sqr8 and vec_dot_acc) plus the function attribute that lets GCC/clang compile AVX2
  * code in a build that must still run on CPUs without it. */
 #undef LANES16
 #undef LY_TARGET_ATTR
@@ -15,6 +15,7 @@
 #undef vec_add
 #undef vec_sub
 #undef vec_crelu
+#undef vec_sqr8
 #undef vec_set16
 #undef vec_zero32
 #undef vec_dot_acc
@@ -44,6 +45,8 @@
 #define vec_add(a, b) _mm512_add_epi16(a, b)
 #define vec_sub(a, b) _mm512_sub_epi16(a, b)
 #define vec_crelu(v, qa) _mm512_max_epi16(_mm512_min_epi16(v, qa), _mm512_setzero_si512())
+/* (v * v) >> 8 for 0 <= v <= 255: the high half of (v << 8) * v, unsigned */
+#define vec_sqr8(v) _mm512_mulhi_epu16(_mm512_slli_epi16(v, 8), v)
 #define vec_set16(x) _mm512_set1_epi16(x)
 #define vec_zero32() _mm512_setzero_si512()
 #define vec_dot_acc(acc, a, b) _mm512_add_epi32(acc, _mm512_madd_epi16(a, b))
@@ -68,6 +71,7 @@ LY_TARGET_ATTR static inline int32_t ly_hsum_avx512(__m512i v) {
 #define vec_add(a, b) _mm256_add_epi16(a, b)
 #define vec_sub(a, b) _mm256_sub_epi16(a, b)
 #define vec_crelu(v, qa) _mm256_max_epi16(_mm256_min_epi16(v, qa), _mm256_setzero_si256())
+#define vec_sqr8(v) _mm256_mulhi_epu16(_mm256_slli_epi16(v, 8), v)
 #define vec_set16(x) _mm256_set1_epi16(x)
 #define vec_zero32() _mm256_setzero_si256()
 #define vec_dot_acc(acc, a, b) _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
@@ -91,6 +95,7 @@ LY_TARGET_ATTR static inline int32_t ly_hsum_avx2(__m256i v) {
 #define vec_add(a, b) _mm_add_epi16(a, b)
 #define vec_sub(a, b) _mm_sub_epi16(a, b)
 #define vec_crelu(v, qa) _mm_max_epi16(_mm_min_epi16(v, qa), _mm_setzero_si128())
+#define vec_sqr8(v) _mm_mulhi_epu16(_mm_slli_epi16(v, 8), v)
 #define vec_set16(x) _mm_set1_epi16(x)
 #define vec_zero32() _mm_setzero_si128()
 #define vec_dot_acc(acc, a, b) _mm_add_epi32(acc, _mm_madd_epi16(a, b))
@@ -113,6 +118,13 @@ static inline int32_t ly_hsum_sse2(__m128i s) {
 #define vec_add(a, b) vaddq_s16(a, b)
 #define vec_sub(a, b) vsubq_s16(a, b)
 #define vec_crelu(v, qa) vmaxq_s16(vminq_s16(v, qa), vdupq_n_s16(0))
+#define vec_sqr8(v) ly_sqr8_neon(v)
+static inline int16x8_t ly_sqr8_neon(int16x8_t v) {
+    uint16x8_t u = vreinterpretq_u16_s16(v);
+    uint32x4_t lo = vmull_u16(vget_low_u16(u), vget_low_u16(u));
+    uint32x4_t hi = vmull_u16(vget_high_u16(u), vget_high_u16(u));
+    return vreinterpretq_s16_u16(vcombine_u16(vshrn_n_u32(lo, 8), vshrn_n_u32(hi, 8)));
+}
 #define vec_set16(x) vdupq_n_s16(x)
 #define vec_zero32() vdupq_n_s32(0)
 #define vec_dot_acc(acc, a, b) \

@@ -13,7 +13,7 @@ import zlib
 import numpy as np
 import pytest
 
-from nnue.format import (HALFKP_FEATURES, MAGIC, MAX_ACTIVE, OUT_WEIGHT_LIMIT, FloatNet,
+from nnue.format import (ACTIVATION_SCRELU, HALFKP_FEATURES, MAGIC, MAX_ACTIVE, OUT_WEIGHT_LIMIT, FloatNet,
                          QuantizedNet, architecture_text, parse_net, read_net, write_net)
 from nnue.network import Network
 
@@ -56,7 +56,8 @@ def assert_same_net(a, b):
     assert np.array_equal(a.ft_weights, b.ft_weights) and a.ft_weights.dtype == b.ft_weights.dtype
     assert np.array_equal(a.ft_bias, b.ft_bias) and a.ft_bias.dtype == b.ft_bias.dtype
     assert np.array_equal(a.out_weights, b.out_weights) and a.out_weights.dtype == b.out_weights.dtype
-    assert (a.out_bias, a.qa, a.qb, a.scale) == (b.out_bias, b.qa, b.qb, b.scale)
+    assert (a.out_bias, a.qa, a.qb, a.scale, a.activation) == \
+        (b.out_bias, b.qa, b.qb, b.scale, b.activation)
 
 
 # --- round trip ------------------------------------------------------------------
@@ -77,6 +78,24 @@ def test_round_trip(tmp_path, hidden, seed):
     net = Network(path)
     assert net.hidden == hidden and net.description == arch.decode()
     assert list(tmp_path.iterdir()) == [path]   # no temporary file left behind
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_screlu_round_trip(tmp_path, packed):
+    """The activation travels in the header and the architecture text; a
+    CReLU file relabelled SCReLU (field only) is refused by the text check."""
+    qnet = FloatNet.random(64, 3, activation=ACTIVATION_SCRELU).quantize()
+    assert qnet.activation == ACTIVATION_SCRELU
+    path = tmp_path / "net.nnue"
+    write_net(path, qnet, packed=packed)
+    back = read_net(path)
+    assert_same_net(back, qnet)
+    assert "SCReLU[0,255]^2>>8" in back.description
+    assert Network(path).activation == "screlu"
+    _, data = net_bytes()
+    body = bytearray(data[:-4])
+    struct.pack_into("<I", body, arch_offset(data) + 12, ACTIVATION_SCRELU)
+    refused(with_checksum(body), tmp_path, "architecture text")
 
 
 def test_round_trip_preserves_extreme_values(tmp_path):
@@ -250,7 +269,8 @@ def patched_sizes(data, **fields):
     off = arch_offset(data)
     values = dict(zip(names, struct.unpack_from("<IIIIiii", data, off)))
     values.update(fields)
-    arch = architecture_text(values["hidden"], values["qa"], values["qb"], values["scale"]).encode()
+    arch = architecture_text(values["hidden"], values["qa"], values["qb"], values["scale"],
+                             values["activation"]).encode()
     body = (MAGIC + struct.pack("<III", 1, zlib.crc32(arch), len(arch)) + arch
             + struct.pack("<IIIIiii", *(values[n] for n in names)) + data[off + 28:-4])
     return with_checksum(body)
@@ -270,7 +290,8 @@ def test_patch_helper_keeps_a_good_file_good():
     ({"hidden": 8192}, "hidden"),
     ({"n_features": 40961}, "feature set"),
     ({"feature_set": 2}, "feature set"),
-    ({"activation": 1}, "activation"),
+    ({"activation": 2}, "activation"),
+    ({"activation": 1, "qa": 256}, "SCReLU needs QA"),
     ({"qa": 0}, "QA"),
     ({"qb": -64}, "QA"),
     ({"scale": 0}, "QA"),

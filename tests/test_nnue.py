@@ -21,7 +21,7 @@ import pytest
 from engine.position import Position
 from nnue import accumulator as acc
 from nnue.features import feature_indices, index, side_features
-from nnue.format import MAX_ACTIVE, FloatNet, QuantizedNet
+from nnue.format import ACTIVATION_CRELU, ACTIVATION_SCRELU, MAX_ACTIVE, FloatNet, QuantizedNet
 from nnue.network import Network
 from nnue.reference import float_eval, int_eval
 from search.limits import Limits
@@ -29,12 +29,13 @@ from search.search import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMD_PATHS = acc.available_simd()
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @functools.lru_cache(maxsize=None)
-def nets(hidden, seed):
+def nets(hidden, seed, activation=ACTIVATION_CRELU):
     """(FloatNet, QuantizedNet, Network) of a seeded random net."""
-    fnet = FloatNet.random(hidden, seed)
+    fnet = FloatNet.random(hidden, seed, activation=activation)
     qnet = fnet.quantize()
     return fnet, qnet, Network.from_quantized(qnet)
 
@@ -247,6 +248,47 @@ def test_incremental_equals_refresh(simd, restore_simd):
     assert checked > 50_000
 
 
+@pytest.mark.parametrize("simd", ["scalar", SIMD_PATHS[0]])
+def test_refresh_cache_carries_over_between_positions(simd, restore_simd):
+    """One accumulator stack for all paths, as a search keeps it: the refresh
+    cache entries filled on one path (king squares seen with other pieces)
+    serve the king moves of the next, and every accumulator still equals a
+    full refresh bit for bit."""
+    paths, _ = game_paths()
+    _, _, net = nets(64, 5)
+    acc.select_simd(simd)
+    batch = [(Position(fen, chess960=c960), moves, stride)
+             for fen, c960, moves, stride in paths[::3]]
+    results = acc.check_incremental_paths(net, batch)
+    assert [len(r) for r in results] == [-(-len(m) // s) for _, m, s in batch]
+    assert sum(map(len, results)) > 15_000
+
+
+def test_refresh_cache_is_not_shared_between_nets():
+    """A searcher that switches nets (same width) searches exactly as a new
+    searcher with the second net: nothing cached from the first survives."""
+    _, _, first = nets(64, 5)
+    _, _, second = nets(64, 6)
+    fens = [" ".join(line.split()[:4]) + " 0 1"
+            for line in (DATA / "bk.epd").read_text().splitlines() if line.strip()][:4]
+
+    def run(searcher):
+        out = []
+        for fen in fens:
+            searcher.clear()
+            r = searcher.search(Position(fen), Limits(depth=5))
+            out.append((r.bestmove, r.score_cp, r.nodes))
+        return out
+
+    switched = Searcher()
+    switched.set_network(first)
+    run(switched)
+    switched.set_network(second)
+    fresh = Searcher()
+    fresh.set_network(second)
+    assert run(switched) == run(fresh)
+
+
 def test_king_independent_net_skips_refreshes_and_stays_exact():
     """A net whose 64 king-square blocks are equal (ladya train --king-lr 0)
     is flagged king_free and updated through king moves (castling in 960
@@ -297,9 +339,12 @@ def test_check_incremental_refuses_paths_longer_than_the_stack():
 
 # --- SIMD kernels and the references -------------------------------------------
 
-@pytest.mark.parametrize("hidden, seed", [(32, 1), (32, 7), (256, 2), (256, 8), (512, 3)])
-def test_simd_paths_are_bit_identical_to_scalar(hidden, seed, restore_simd):
-    _, _, net = nets(hidden, seed)
+@pytest.mark.parametrize("hidden, seed, activation", [
+    (32, 1, ACTIVATION_CRELU), (32, 7, ACTIVATION_CRELU), (256, 2, ACTIVATION_CRELU),
+    (256, 8, ACTIVATION_CRELU), (512, 3, ACTIVATION_CRELU),
+    (32, 1, ACTIVATION_SCRELU), (256, 8, ACTIVATION_SCRELU), (512, 3, ACTIVATION_SCRELU)])
+def test_simd_paths_are_bit_identical_to_scalar(hidden, seed, activation, restore_simd):
+    _, _, net = nets(hidden, seed, activation)
     positions = sample_positions()
     acc.select_simd("scalar")
     scalar = [(acc.evaluate(net, p), acc.accumulators(net, p)) for p in positions]
@@ -308,9 +353,10 @@ def test_simd_paths_are_bit_identical_to_scalar(hidden, seed, restore_simd):
         assert [(acc.evaluate(net, p), acc.accumulators(net, p)) for p in positions] == scalar, simd
 
 
+@pytest.mark.parametrize("activation", [ACTIVATION_CRELU, ACTIVATION_SCRELU])
 @pytest.mark.parametrize("hidden, seed", [(32, 1), (256, 8), (512, 3)])
-def test_evaluate_equals_int_reference(hidden, seed):
-    _, qnet, net = nets(hidden, seed)
+def test_evaluate_equals_int_reference(hidden, seed, activation):
+    _, qnet, net = nets(hidden, seed, activation)
     w = qnet.ft_weights.astype(np.int64)
     values = []
     for pos in sample_positions():
@@ -369,14 +415,62 @@ def test_quantized_evaluation_close_to_float(hidden, seed):
     assert 0.3 < float(np.sqrt(np.mean(np.square(ratios)))) < 1.5
 
 
-def test_dequantized_net_matches_integer_evaluation_closely():
+def screlu_error_model(fnet, qnet, pos):
+    """(expected offset, sigma) in centipawns of the quantized SCReLU
+    evaluation around the float one.  As quantization_sigma, with the
+    derivative of h = clip(a)^2, 2a, on each accumulator error; plus the
+    engine's 8-bit square s = floor(v^2 / 256) (format docstring), which
+    stands for h * QA^2 / 256 and is low by a uniform [0, 1) step of
+    256 / QA^2 on every neuron with v > 0: an offset of half a step times
+    the sum of those neurons' output weights, and the variance of the rest."""
+    stm, nstm = side_features(pos)
+    h = fnet.B.shape[0]
+    a = np.concatenate([fnet.B + fnet.A[stm].sum(axis=0), fnet.B + fnet.A[nstm].sum(axis=0)])
+    n1 = np.concatenate([np.full(h, len(stm) + 1), np.full(h, len(nstm) + 1)])
+    live = (a > 0) & (a < 1)
+    on = a > 0.5 / qnet.qa          # v = round(a * QA) > 0
+    hval = np.clip(a, 0.0, 1.0) ** 2
+    c = qnet.out_weights / qnet.qb
+    step = 256 / qnet.qa ** 2
+    var = ((2 * a[live] * c[live]) ** 2 * n1[live]).sum() / (12 * qnet.qa ** 2) \
+        + (hval ** 2).sum() / (12 * qnet.qb ** 2) + (c[on] ** 2).sum() * step ** 2 / 12
+    return -0.5 * step * c[on].sum() * qnet.scale, qnet.scale * np.sqrt(var)
+
+
+@pytest.mark.parametrize("hidden, seed", [(32, 1), (256, 8), (512, 3)])
+def test_quantized_screlu_evaluation_close_to_float(hidden, seed):
+    """The SCReLU integer path against the float model: within 6 sigma of
+    the predicted offset (+1 cp for the final floor) on every position, and
+    no systematic error beyond the model (RMS of the normalised error in
+    [0.3, 1.5]).  Observed for widths 32 / 256 / 512: max |int - float|
+    9.4 / 28.5 / 40.6 cp, mean sigma 4.0 / 10.9 / 15.0 cp, max |z| 2.3 /
+    2.3 / 2.7, RMS z 0.94 / 0.92 / 1.07."""
+    fnet, qnet, net = nets(hidden, seed, ACTIVATION_SCRELU)
+    ratios = []
+    for pos in sample_positions():
+        offset, sigma = screlu_error_model(fnet, qnet, pos)
+        err = acc.evaluate(net, pos) - float_eval(fnet, pos) - offset
+        assert abs(err) <= 6 * sigma + 1, (pos.fen(), err, sigma)
+        ratios.append(max(abs(err) - 1, 0) / sigma)
+    assert 0.3 < float(np.sqrt(np.mean(np.square(ratios)))) < 1.5, ratios
+
+
+@pytest.mark.parametrize("activation", [ACTIVATION_CRELU, ACTIVATION_SCRELU])
+def test_dequantized_net_matches_integer_evaluation_closely(activation):
     """The float eval of the dequantized net differs from the integer eval
     only by the final floor division (and float rounding)."""
     from nnue.reference import dequantize
-    _, qnet, net = nets(256, 8)
+    _, qnet, net = nets(256, 8, activation)
     fnet = dequantize(qnet)
+    assert fnet.activation == activation
     for pos in sample_positions(60):
-        assert -1e-6 <= float_eval(fnet, pos) - acc.evaluate(net, pos) < 1 + 1e-6
+        diff = float_eval(fnet, pos) - acc.evaluate(net, pos)
+        if activation == ACTIVATION_CRELU:
+            assert -1e-6 <= diff < 1 + 1e-6
+        else:
+            # the 8-bit square truncates; the float model squares exactly
+            offset, sigma = screlu_error_model(fnet, qnet, pos)
+            assert abs(diff + offset) <= 6 * sigma + 1
 
 
 # --- kernel selection ----------------------------------------------------------

@@ -9,13 +9,16 @@ H = 32
 F = 40960
 
 
-def _loss64(A, P, B, C, d, stm, nstm, score, target, loss_kind, K=400.0, scale=400.0, factorized=True):
+def _loss64(A, P, B, C, d, stm, nstm, score, target, loss_kind, K=400.0, scale=400.0, factorized=True,
+            activation=0):
     """float64 numpy loss, written from the formulas (not from model.pyx)."""
     def acc(idx):
         rows = [r[r >= 0] for r in idx]
         eff = [A[r].sum(0) + (P[r % 640].sum(0) if factorized else 0) for r in rows]
         return B + np.array(eff)
     h = np.clip(np.concatenate([acc(stm), acc(nstm)], axis=1), 0.0, 1.0)
+    if activation == 1:     # squared clipped ReLU
+        h = h ** 2
     y = h @ C + d
     if loss_kind == LOSS_WDL:
         p = 1 / (1 + np.exp(-y * scale / K))
@@ -44,24 +47,27 @@ def _random_problem(seed, n=24):
     return A, P, B, C, d, stm, nstm, score, target
 
 
-def _analytic(A, P, B, C, d, stm, nstm, score, target, kind, factorized=True, threads=1):
+def _analytic(A, P, B, C, d, stm, nstm, score, target, kind, factorized=True, threads=1, activation=0):
     n = len(stm)
     gA = np.zeros_like(A); gP = np.zeros_like(P); gB = np.zeros_like(B); gC = np.zeros_like(C)
     touched = np.zeros(F, np.uint8)
     work = np.zeros((n, 2 * H), np.float32); dy = np.zeros(n, np.float32)
     loss, gd = forward_backward(A, P, B, C, float(d), stm, nstm, score, target, gA, gP, gB, gC,
-                                touched, work, dy, loss_kind=kind, factorized=factorized, threads=threads)
+                                touched, work, dy, loss_kind=kind, factorized=factorized, threads=threads,
+                                activation=activation)
     return loss, gA, gP, gB, gC, gd, touched
 
 
+@pytest.mark.parametrize("activation", [0, 1])
 @pytest.mark.parametrize("kind", [LOSS_WDL, LOSS_CP])
 @pytest.mark.parametrize("factorized", [True, False])
-def test_gradients_match_finite_differences(kind, factorized):
-    A, P, B, C, d, stm, nstm, score, target = _random_problem(seed=kind * 2 + factorized)
-    loss, gA, gP, gB, gC, gd, touched = _analytic(A, P, B, C, d, stm, nstm, score, target, kind, factorized)
+def test_gradients_match_finite_differences(kind, factorized, activation):
+    A, P, B, C, d, stm, nstm, score, target = _random_problem(seed=kind * 2 + factorized + 4 * activation)
+    loss, gA, gP, gB, gC, gd, touched = _analytic(A, P, B, C, d, stm, nstm, score, target, kind, factorized,
+                                                  activation=activation)
     A64, P64, B64, C64 = (x.astype(np.float64) for x in (A, P, B, C))
     f = lambda A_, P_, B_, C_, d_: _loss64(A_, P_, B_, C_, d_, stm, nstm, score, target, kind,
-                                           factorized=factorized)
+                                           factorized=factorized, activation=activation)
     assert loss == pytest.approx(f(A64, P64, B64, C64, float(d)), rel=1e-4)
     eps = 1e-4
     rng = np.random.default_rng(0)
@@ -98,3 +104,9 @@ def test_threads_give_the_same_gradients():
     two = _analytic(*prob, LOSS_WDL, True, threads=2)
     for a, b in zip(one[1:5], two[1:5]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_unknown_activation_is_refused():
+    prob = _random_problem(seed=3)
+    with pytest.raises(ValueError, match="activation"):
+        _analytic(*prob, LOSS_WDL, True, activation=2)

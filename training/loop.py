@@ -47,6 +47,7 @@ class LoopConfig:
     hidden: int = 256
     king_lr: float = 1.0                             #: learning-rate factor of the king-specific weights (0: king-independent net)
     mirror: float = 0.5                              #: share of positions mirrored a<->h while training
+    activation: str = "screlu"                       #: screlu (squared clipped ReLU) | crelu
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)  #: trainer threads
     fine_tune: bool = True                           #: start training from the best net (else from scratch)
     games: int = 100                                 #: games of each gating match
@@ -115,6 +116,7 @@ class Loop:
                                    batch_size=self.cfg.batch_size, lr=self.cfg.lr, lam=self.cfg.lam,
                                    hidden=self.cfg.hidden, threads=self.cfg.threads,
                                    king_lr=self.cfg.king_lr, mirror=self.cfg.mirror,
+                                   activation=self.cfg.activation,
                                    init=best if (self.cfg.fine_tune and best != BOOTSTRAP) else None,
                                    seed=self.cfg.seed + g, resume=True, progress=self.cfg.progress),
                        log=lambda m: self.log(f"gen {g}: {m}"))

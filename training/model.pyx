@@ -2,6 +2,7 @@
 #
 #   a_c = B + sum_{f in active(c)} (A[f] + P[f % 640])      c = stm, nstm
 #   h   = clip([a_stm || a_nstm], 0, 1)                      (CReLU, matches QA)
+#         or its square (SCReLU, activation=1)
 #   y   = C . h + d,   eval = y * scale centipawns
 #
 # P is the king-independent "virtual" feature set (piece kind x square,
@@ -10,7 +11,7 @@
 # export it is folded into A (A[f] += P[f % 640]).
 #
 # Gradients, as the design notes derive them (M = unclipped mask, g = dL/dy):
-#   dL/dC = g h,  dL/dd = g,  dL/da = g C (.) M,
+#   dL/dC = g h,  dL/dd = g,  dL/da = g C (.) M   (SCReLU: g C (.) 2a (.) M),
 #   dL/dB = dL/da_stm + dL/da_nstm,  dL/dA[f] = sum of dL/da_c over the
 #   samples and perspectives where f is active; dL/dP[q] likewise over f%640 = q.
 # X is sparse and binary, so the forward pass sums at most 30 rows and the
@@ -123,6 +124,11 @@ cdef inline float clip01(float x) noexcept nogil:
     return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
 
 
+cdef inline float activate(float x, bint squared) noexcept nogil:
+    x = clip01(x)
+    return x * x if squared else x
+
+
 # Row kernels: contiguous float rows, so that the compiler vectorizes them.
 cdef inline void row_add(float* out, const float* a, int h) noexcept nogil:
     cdef int j
@@ -150,13 +156,14 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                      float[:, ::1] gA, float[:, ::1] gP, float[::1] gB, float[::1] gC,
                      uint8_t[::1] touched, float[:, ::1] work, float[::1] dy,
                      int loss_kind=0, double K=400.0, double scale=400.0,
-                     bint factorized=True, int threads=1, bint backward=True):
+                     bint factorized=True, int threads=1, bint backward=True, int activation=0):
     """Loss over the batch (mean) and, if backward, gradients of the mean loss
     added into gA/gP/gB/gC (gd is returned).  `target` is the WDL target in
     [0, 1] (LOSS_WDL) and `score` the centipawn score (LOSS_CP).  `work`
     [N, 2H] and `dy` [N] are scratch buffers.  Rows of A that received a
     gradient are flagged in `touched`; rows of gA not flagged must be zero
-    (as step_rows leaves them).  Results do not depend on `threads`."""
+    (as step_rows leaves them).  activation: 0 CReLU, 1 SCReLU (the
+    nnue/format.py codes).  Results do not depend on `threads`."""
     cdef Py_ssize_t n = stm.shape[0]
     cdef int H = B.shape[0]
     cdef Py_ssize_t i, j, k, c, blk, q, r
@@ -168,6 +175,9 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     cdef float* wn
     cdef bint p_direct = False
     cdef Py_ssize_t nrows = touched.shape[0]
+    cdef bint squared = activation == 1
+    if activation not in (0, 1):
+        raise ValueError(f"unknown activation {activation}")
     if work.shape[0] < n or work.shape[1] < 2 * H or dy.shape[0] < n:
         raise ValueError("scratch buffers too small")
     nchunks = (n + CHUNK - 1) // CHUNK
@@ -204,7 +214,7 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                     row_add(wn, &A[f, 0], H)
             y = d
             for j in range(2 * H):
-                y = y + C[j] * clip01(ws[j])
+                y = y + C[j] * activate(ws[j], squared)
             if loss_kind == 0:
                 p = 1.0 / (1.0 + exp(-y * scale / K))
                 t = target[i]
@@ -219,8 +229,11 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
             if backward:
                 for j in range(2 * H):
                     a = ws[j]
-                    gCp[c, j] += g * clip01(a)
-                    ws[j] = g * C[j] if 0.0 < a < 1.0 else 0.0
+                    gCp[c, j] += g * activate(a, squared)
+                    if 0.0 < a < 1.0:
+                        ws[j] = g * C[j] * (2.0 * a if squared else 1.0)
+                    else:
+                        ws[j] = 0.0
                 for j in range(H):
                     gBp[c, j] += ws[j] + wn[j]
     for i in range(n):

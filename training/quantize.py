@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnue.format import FloatNet, QuantizedNet, QA, QB, SCALE, HALFKP_FEATURES, write_net
+from nnue.format import (ACTIVATION_CRELU, FloatNet, QuantizedNet, QA, QB, SCALE, HALFKP_FEATURES,
+                         output_bias_scale, write_net)
 
 KING_FREE = 640
 # Clip ranges used during training so that export cannot overflow:
@@ -27,9 +28,9 @@ def fold(A: np.ndarray, P: np.ndarray | None) -> np.ndarray:
     return A + P[np.arange(A.shape[0]) % KING_FREE]
 
 
-def to_float_net(A, P, B, C, d) -> FloatNet:
+def to_float_net(A, P, B, C, d, activation: int = ACTIVATION_CRELU) -> FloatNet:
     return FloatNet(fold(np.asarray(A, np.float64), None if P is None else np.asarray(P, np.float64)),
-                    np.asarray(B, np.float64), np.asarray(C, np.float64), float(d))
+                    np.asarray(B, np.float64), np.asarray(C, np.float64), float(d), activation)
 
 
 def quantization_error(fnet: FloatNet, qnet: QuantizedNet) -> dict:
@@ -38,14 +39,15 @@ def quantization_error(fnet: FloatNet, qnet: QuantizedNet) -> dict:
         "ft_weights": float(np.abs(qnet.ft_weights / qnet.qa - fnet.A).max()),
         "ft_bias": float(np.abs(qnet.ft_bias / qnet.qa - fnet.B).max()),
         "out_weights": float(np.abs(qnet.out_weights / qnet.qb - fnet.C).max()),
-        "out_bias": float(abs(qnet.out_bias / (qnet.qa * qnet.qb) - fnet.d)),
+        "out_bias": float(abs(qnet.out_bias / output_bias_scale(qnet.activation, qnet.qa, qnet.qb)
+                              - fnet.d)),
     }
 
 
-def export(path, A, P, B, C, d) -> tuple[QuantizedNet, FloatNet, dict]:
+def export(path, A, P, B, C, d, activation: int = ACTIVATION_CRELU) -> tuple[QuantizedNet, FloatNet, dict]:
     """Quantize and write the net (packed, format version 2); ValueError
     (nothing written) if it would overflow."""
-    fnet = to_float_net(A, P, B, C, d)
+    fnet = to_float_net(A, P, B, C, d, activation)
     qnet = fnet.quantize(QA, QB, SCALE)
     write_net(path, qnet, packed=True)
     return qnet, fnet, quantization_error(fnet, qnet)

@@ -27,7 +27,7 @@ from training import data as D
 from training import quantize as Q
 from training.model import forward_backward, encode_records, wdl_target, LOSS_WDL, LOSS_CP
 from training.optim import step_rows, OPTIMIZERS
-from nnue.format import HALFKP_FEATURES, SCALE, QA, QB
+from nnue.format import ACTIVATIONS, HALFKP_FEATURES, SCALE, QA, QB
 
 
 @dataclass
@@ -48,6 +48,7 @@ class TrainConfig:
     step_every: int = 4                              #: step schedule: epochs per decay
     step_gamma: float = 0.3                          #: step schedule: decay factor
     hidden: int = 256
+    activation: str = "screlu"                       #: screlu (squared clipped ReLU) | crelu (clipped ReLU)
     factorizer: bool = True                          #: king-independent virtual features
     init: Optional[str] = None                       #: start from this .nnue (fine-tuning)
     val_fraction: float = 0.05
@@ -81,15 +82,17 @@ class Model:
         self.C = (rng.standard_normal(2 * H) * (1.0 / np.sqrt(2 * H))).astype(np.float32)
         self.d = np.zeros(1, np.float32)
         if cfg.init:
-            from nnue.format import read_net
+            from nnue.format import output_bias_scale, read_net
             q = read_net(cfg.init)
             if q.hidden != H:
                 raise ValueError(f"--init net has width {q.hidden}, not --hidden {H}")
+            if q.activation != ACTIVATIONS[cfg.activation]:
+                raise ValueError(f"--init net's activation is not --activation {cfg.activation}")
             self.A = (q.ft_weights / q.qa).astype(np.float32)   # folded already
             self.P = np.zeros((Q.KING_FREE, H), np.float32)
             self.B = (q.ft_bias / q.qa).astype(np.float32)
             self.C = (q.out_weights / q.qb).astype(np.float32)
-            self.d[0] = q.out_bias / (q.qa * q.qb)
+            self.d[0] = q.out_bias / output_bias_scale(q.activation, q.qa, q.qb)
         self.gA = np.zeros_like(self.A)
         self.gP = np.zeros_like(self.P)
         self.gB = np.zeros_like(self.B)
@@ -179,6 +182,8 @@ class Trainer:
     def __init__(self, cfg: TrainConfig):
         if cfg.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {cfg.optimizer!r} (choose from {', '.join(OPTIMIZERS)})")
+        if cfg.activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {cfg.activation!r} (choose from {', '.join(ACTIVATIONS)})")
         if cfg.loss not in ("wdl", "cp"):
             raise ValueError("--loss must be wdl or cp")
         if cfg.hidden <= 0 or cfg.hidden % 32:
@@ -224,7 +229,8 @@ class Trainer:
         loss, g = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target,
                                    m.gA, m.gP, m.gB, m.gC, m.touched, work, dy,
                                    LOSS_WDL if cfg.loss == "wdl" else LOSS_CP, cfg.K, SCALE,
-                                   cfg.factorizer, cfg.threads, backward)
+                                   cfg.factorizer, cfg.threads, backward,
+                                   ACTIVATIONS[cfg.activation])
         if backward:
             self._gd = g
         return loss
@@ -306,8 +312,9 @@ class Trainer:
             meta = json.loads(str(st["meta"]))
             saved = meta["config"]
             for key in ("hidden", "factorizer", "seed", "optimizer", "batch_size", "loss", "lam",
-                        "mirror"):
-                if saved.get(key, 0.0) != getattr(self.cfg, key):
+                        "mirror", "activation"):
+                if saved.get(key, TrainConfig.activation if key == "activation" else 0.0) \
+                        != getattr(self.cfg, key):
                     raise ValueError(f"--resume: checkpoint has {key}={saved[key]!r}, "
                                      f"this run {getattr(self.cfg, key)!r}")
             self.model.load_state(st)
@@ -340,7 +347,7 @@ class Trainer:
     def export(self, path=None, check_positions: int = 200) -> dict:
         m = self.model
         qnet, fnet, qerr = Q.export(path or self.cfg.out, m.A, m.P if self.cfg.factorizer else None,
-                                    m.B, m.C, m.d[0])
+                                    m.B, m.C, m.d[0], ACTIVATIONS[self.cfg.activation])
         fens = [D.unpack_fen(r) for r in self.val[:check_positions]]
         return {"quantization_error": qerr, "eval_difference": Q.eval_difference(fnet, qnet, fens)}
 
@@ -350,7 +357,7 @@ def train(cfg: TrainConfig, log=print) -> dict:
     t = Trainer(cfg)
     log(f"data: {len(t.train)} training and {len(t.val)} validation positions; "
         f"{cfg.optimizer}, lr {cfg.lr}, batch {cfg.batch_size}, lambda {cfg.lam}, "
-        f"{cfg.threads} threads")
+        f"{cfg.activation}, {cfg.threads} threads")
     if cfg.resume and t.load_checkpoint():
         log(f"resumed from {t.run_dir / 'checkpoint.npz'} after epoch {t.epoch}")
     elif t.epoch == 0:
