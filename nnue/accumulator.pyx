@@ -8,7 +8,7 @@ from engine.board cimport Board, StateInfo, DirtyPiece, king_square, pieces_cp
 from engine.position cimport Position, make_move, unmake_move, board_reserve
 from engine.movegen cimport generate_moves, GEN_ALL
 from nnue.network cimport NetData, Network
-from nnue.features cimport halfkp_index, active_features, MAX_ACTIVE_FEATURES
+from nnue.features cimport halfkp_index, active_features_for, MAX_ACTIVE_FEATURES
 
 cdef extern from "kernels.h" nogil:
     ctypedef void (*ly_update_fn)(int16_t*, const int16_t*, const int16_t*,
@@ -52,9 +52,17 @@ cdef inline int16_t* acc_at(AccStack* a, int ply, int perspective) noexcept nogi
     return a.data + (<size_t>(2 * ply + perspective)) * a.hidden
 
 
+# The king square whose block of rows perspective c reads: its own king's;
+# for a king-free net, whose 64 blocks are equal and which keeps only block
+# 0 in memory (320 KB that stay cached instead of 20 MB), the square of
+# block 0 (a1 after c's flip).
+cdef inline int row_king(const NetData* net, const Board* b, int c) noexcept nogil:
+    return 56 * c if net.king_free else king_square(b, c)
+
+
 cdef inline void refresh(AccStack* a, const NetData* net, const Board* b, int ply, int c) noexcept nogil:
     cdef int32_t feats[MAX_ACTIVE_FEATURES]
-    cdef int n = active_features(b, c, feats)
+    cdef int n = active_features_for(b, c, row_king(net, b, c), feats)
     ly_kernels.update(acc_at(a, ply, c), net.ft_b, net.ft_w, feats, n, NULL, 0, a.hidden)
     a.computed[ply][c] = 1
 
@@ -75,6 +83,7 @@ cdef void cache_reset(AccStack* a, const NetData* net) noexcept nogil:
 # (few, as positions in one search are alike), then store the result back.
 cdef void cache_refresh(AccStack* a, const NetData* net, const Board* b, int ply, int c) noexcept nogil:
     cdef int ksq = king_square(b, c)
+    cdef int row_ksq = row_king(net, b, c)
     cdef int16_t* entry = a.cache + (<size_t>(64 * c + ksq)) * a.hidden
     cdef int16_t* dst = acc_at(a, ply, c)
     cdef Bitboard* held = a.cache_pieces[c][ksq]
@@ -91,10 +100,10 @@ cdef void cache_refresh(AccStack* a, const NetData* net, const Board* b, int ply
             held[i] = now
             pc = (colour << 3) | pt
             while gone:
-                sub[n_sub] = halfkp_index(c, ksq, pc, pop_lsb(&gone))
+                sub[n_sub] = halfkp_index(c, row_ksq, pc, pop_lsb(&gone))
                 n_sub += 1
             while came:
-                add[n_add] = halfkp_index(c, ksq, pc, pop_lsb(&came))
+                add[n_add] = halfkp_index(c, row_ksq, pc, pop_lsb(&came))
                 n_add += 1
     ly_kernels.update(dst, entry, net.ft_w, add, n_add, sub, n_sub, a.hidden)
     if n_add or n_sub:
@@ -148,10 +157,7 @@ cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, in
             cache_refresh(a, net, b, p, c)
             return
         j -= 1
-    # A king-free net has the same rows under every king square: take them
-    # all from block 0 (king on a1 after c's flip), 320 KB that stay cached,
-    # instead of spreading over 20 MB.
-    ksq = 56 * c if net.king_free else king_square(b, c)
+    ksq = row_king(net, b, c)
     for k in range(j + 1, p + 1):
         dirty_rows(&b.states[a.root_sp + k].dirty, c, ksq, add, &n_add, sub, &n_sub)
         ly_kernels.update(acc_at(a, k, c), acc_at(a, k - 1, c), net.ft_w, add, n_add, sub, n_sub, a.hidden)

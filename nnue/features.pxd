@@ -22,3 +22,6 @@ cdef inline int halfkp_index(int perspective, int ksq, int piece, int sq) noexce
             + (sq ^ flip))
 
 cdef int active_features(const Board* b, int perspective, int32_t* out) noexcept nogil
+# The same with the rows of king square `ksq` (for nets whose rows do not
+# depend on the king: any block will do).
+cdef int active_features_for(const Board* b, int perspective, int ksq, int32_t* out) noexcept nogil

@@ -10,7 +10,10 @@ HALFKP_FEATURES_PY = HALFKP_FEATURES
 
 # All active features of one perspective; returns their number (<= 30).
 cdef int active_features(const Board* b, int perspective, int32_t* out) noexcept nogil:
-    cdef int ksq = king_square(b, perspective)
+    return active_features_for(b, perspective, king_square(b, perspective), out)
+
+
+cdef int active_features_for(const Board* b, int perspective, int ksq, int32_t* out) noexcept nogil:
     cdef Bitboard pieces = b.by_type[0] & ~b.by_type[6]
     cdef int n = 0, sq
     while pieces:

@@ -7,7 +7,7 @@ cdef struct NetData:
     int qa
     int qb
     int scale
-    int16_t* ft_w          # [40960][hidden]
+    int16_t* ft_w          # [40960][hidden]; king-free nets: block 0 only, [640][hidden]
     int16_t* ft_b          # [hidden]
     int16_t* out_w         # [2 * hidden]
     int32_t out_b

@@ -37,7 +37,13 @@ cdef class Network:
 
     def _load(self, qnet):
         cdef int h = qnet.hidden
-        cdef size_t n_w = <size_t>HALFKP_FEATURES_PY * h
+        # A net trained without king-specific weights (ladya train
+        # --king-lr 0) has the same rows under every king square: the
+        # accumulator never needs a refresh when a king moves, and one block
+        # of 640 rows is all the engine keeps (nnue/accumulator.pyx row_king).
+        blocks = np.asarray(qnet.ft_weights).reshape(64, -1)
+        cdef bint king_free = bool((blocks == blocks[0]).all())
+        cdef size_t n_w = <size_t>(640 if king_free else HALFKP_FEATURES_PY) * h
         cdef size_t total = (n_w + h + 2 * h) * sizeof(int16_t) + 3 * 64
         cdef char* raw = <char*>malloc(total + 64)
         cdef char* p
@@ -64,11 +70,7 @@ cdef class Network:
         self.net.scale = qnet.scale
         self.net.activation = qnet.activation
         self.net.out_mul, self.net.out_div = eval_rational(qnet.activation, qnet.qa, qnet.qb, qnet.scale)
-        # A net trained without king-specific weights (ladya train
-        # --king-lr 0) has the same rows under every king square, so the
-        # accumulator never needs a refresh when a king moves.
-        blocks = np.asarray(qnet.ft_weights).reshape(64, -1)
-        self.net.king_free = bool((blocks == blocks[0]).all())
+        self.net.king_free = king_free
         self.net.serial = next(_serials)
         self.description = qnet.description
 

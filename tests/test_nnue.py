@@ -292,7 +292,8 @@ def test_refresh_cache_is_not_shared_between_nets():
 def test_king_independent_net_skips_refreshes_and_stays_exact():
     """A net whose 64 king-square blocks are equal (ladya train --king-lr 0)
     is flagged king_free and updated through king moves (castling in 960
-    too) without refreshes, still bit-identical to a full refresh; changing
+    too) without refreshes, still bit-identical to a full refresh and to
+    the reference evaluation; changing
     a single weight of one block clears the flag."""
     fnet = FloatNet.random(32, 4)
     fnet.A = np.tile(fnet.A[:640], (64, 1))
@@ -309,6 +310,10 @@ def test_king_independent_net_skips_refreshes_and_stays_exact():
             king_moves += pos.piece_type_at(move.from_square) == chess.KING
             pos.push(move)
     assert king_moves > 1000
+    # The engine keeps block 0 only; the numpy reference reads the rows of
+    # the real king squares.
+    for pos in sample_positions(40):
+        assert acc.evaluate(net, pos) == int_eval(qnet, pos)
     w = qnet.ft_weights.copy()
     w[640 * 37 + 5, 3] += 1
     assert not Network.from_quantized(QuantizedNet(w, qnet.ft_bias, qnet.out_weights, qnet.out_bias)).king_free
