@@ -16,9 +16,14 @@ Reports, on this machine:
 4. Stockfish's own `bench 16 1 13 default depth` nodes/s, if
    /usr/games/stockfish exists, as a yardstick for the machine.
 
-Micro-benchmarks count CPU time (time.thread_time) and keep the best of
---runs runs: the machine is shared, and the best run is the one least
-disturbed by other processes.  Search times are wall-clock.
+Also the incremental evaluation speed of a squared-clipped-ReLU net as a
+ratio to the clipped-ReLU one.
+
+Micro-benchmarks count CPU time (time.thread_time).  The shared machine's
+speed drifts by up to 2x over minutes, so they run in --runs rounds, each
+timing every quantity of every path back to back; ratios are taken within
+a round and the medians over the rounds are reported.  Searches count CPU
+time too and keep the fastest of --runs runs.
 """
 import argparse
 import os
@@ -26,6 +31,7 @@ import random
 import re
 import resource
 import shlex
+import statistics
 import subprocess
 import sys
 import time
@@ -46,21 +52,17 @@ from search.search import Searcher  # noqa: E402
 STOCKFISH = "/usr/games/stockfish"
 
 
-def best_rate(fn, runs):
-    """Best events per CPU second of `runs` calls of fn(repeats) -> (wall seconds,
-    events).  CPU time of this thread, not the wall clock the helpers return:
-    on a shared machine the wall clock also counts the time other processes
-    hold the core.  The setup (parsing the FENs) is timed with fn(0) and
-    subtracted."""
-    best = 0.0
-    for _ in range(runs):
-        t0 = time.thread_time()
-        fn(0)
-        t1 = time.thread_time()
-        _, events = fn(None)
-        t2 = time.thread_time()
-        best = max(best, events / max((t2 - t1) - (t1 - t0), 1e-6))
-    return best
+def rate(fn):
+    """Events per CPU second of fn(repeats) -> (wall seconds, events).  CPU
+    time of this thread, not the wall clock the helpers return: on a shared
+    machine the wall clock also counts the time other processes hold the
+    core.  The setup (parsing the FENs) is timed with fn(0) and subtracted."""
+    t0 = time.thread_time()
+    fn(0)
+    t1 = time.thread_time()
+    _, events = fn(None)
+    t2 = time.thread_time()
+    return events / max((t2 - t1) - (t1 - t0), 1e-6)
 
 
 def search_bench(net, fens, depth, runs=1):
@@ -110,7 +112,8 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=100,
                     help="passes over each position's moves (short runs drown in timer noise)")
     ap.add_argument("--depth", type=int, default=12, help="search depth of the nodes/s bench")
-    ap.add_argument("--runs", type=int, default=5, help="keep the best of this many runs")
+    ap.add_argument("--runs", type=int, default=5,
+                    help="rounds of the micro-benchmarks (medians); best of this many search runs")
     ap.add_argument("--no-stockfish", action="store_true")
     args = ap.parse_args(argv)
 
@@ -120,79 +123,82 @@ def main(argv=None):
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv))
     print(f"net: random, {net.description}")
     print(f"positions: {len(fens)} (mean {pieces:.1f} pieces), every legal move made, "
-          f"evaluated and unmade, x{args.repeats}; best of {args.runs} runs")
+          f"evaluated and unmade, x{args.repeats}; {args.runs} interleaved rounds")
     print(f"SIMD paths here: {' '.join(acc.available_simd())} (default {acc.simd_path()}); "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
 
-    # 1 + 2. Every kernel path: refresh vs incremental, with and without the output layer.
-    def rates():
-        r = {}
-        for key, bench, incremental in (("eval_refresh", acc.bench_eval, False),
-                                        ("eval_incr", acc.bench_eval, True),
-                                        ("upd_refresh", acc.bench_update, False),
-                                        ("upd_incr", acc.bench_update, True)):
-            r[key] = best_rate(lambda n: bench(net, fens, args.repeats if n is None else n,
-                                               incremental), args.runs)
-        return r
-
-    baseline = best_rate(lambda n: acc.bench_baseline(fens, args.repeats if n is None else n),
-                         args.runs)
-    base_ns = 1e9 / baseline
+    # 1 + 2. Every kernel path: refresh vs incremental, with and without the
+    # output layer.  The machine's speed drifts by up to 2x over minutes, so
+    # everything is measured in rounds, each round timing every quantity of
+    # every path back to back; ratios are taken within a round and their
+    # median over the rounds is reported (rates: the median too).
+    sq_net = Network.from_quantized(
+        FloatNet.random(args.hidden, 1, activation=ACTIVATION_SCRELU).quantize())
+    benches = (("eval_refresh", acc.bench_eval, net, False),
+               ("eval_incr", acc.bench_eval, net, True),
+               ("upd_refresh", acc.bench_update, net, False),
+               ("upd_incr", acc.bench_update, net, True),
+               ("screlu_incr", acc.bench_eval, sq_net, True))
     paths = acc.available_simd()
-    results = {}
+    rounds = []
     try:
-        for simd in paths:
+        for simd in paths:                                  # warm up
             acc.select_simd(simd)
-            acc.bench_eval(net, fens[:20], 1, True)     # warm up
-            results[simd] = rates()
+            acc.bench_eval(net, fens[:20], 1, True)
+        for _ in range(args.runs):
+            row = {"base": rate(lambda n: acc.bench_baseline(fens, args.repeats if n is None else n))}
+            for simd in paths:
+                acc.select_simd(simd)
+                for key, bench, which, incremental in benches:
+                    row[simd, key] = rate(lambda n: bench(which, fens, args.repeats if n is None else n,
+                                                          incremental))
+            rounds.append(row)
     finally:
         acc.select_simd("")
 
-    def ns(rate):
-        return 1e9 / rate
+    def med(fn):
+        return statistics.median(fn(r) for r in rounds)
 
-    def net_ratio(slow, fast):
+    def net_ratio(r, simd, slow, fast):
         """Ratio of two per-move costs after subtracting make/unmake."""
-        a, b = ns(slow) - base_ns, ns(fast) - base_ns
+        base = 1e9 / r["base"]
+        a, b = 1e9 / r[simd, slow] - base, 1e9 / r[simd, fast] - base
         return a / b if b > 0 else float("inf")
 
-    print(f"make+unmake alone (bench_baseline): {baseline / 1e6:.2f} M/s = {base_ns:.1f} ns per move")
+    baseline = med(lambda r: r["base"])
+    print(f"make+unmake alone (bench_baseline): {baseline / 1e6:.2f} M/s = {1e9 / baseline:.1f} ns per move")
     print()
     header = (f"{'path':<7} {'refresh eval/s':>15} {'incr eval/s':>13} {'ratio':>6} {'net':>6} | "
               f"{'refresh upd/s':>14} {'incr upd/s':>12} {'ratio':>6} {'net':>6}")
     print(header)
     print("-" * len(header))
     for simd in paths:
-        r = results[simd]
-        e_ratio, e_net = r["eval_incr"] / r["eval_refresh"], net_ratio(r["eval_refresh"], r["eval_incr"])
-        u_ratio, u_net = r["upd_incr"] / r["upd_refresh"], net_ratio(r["upd_refresh"], r["upd_incr"])
-        print(f"{simd:<7} {r['eval_refresh']:>15,.0f} {r['eval_incr']:>13,.0f} "
+        v = {key: med(lambda r: r[simd, key]) for key, *_ in benches}
+        e_ratio = med(lambda r: r[simd, "eval_incr"] / r[simd, "eval_refresh"])
+        u_ratio = med(lambda r: r[simd, "upd_incr"] / r[simd, "upd_refresh"])
+        e_net = med(lambda r: net_ratio(r, simd, "eval_refresh", "eval_incr"))
+        u_net = med(lambda r: net_ratio(r, simd, "upd_refresh", "upd_incr"))
+        print(f"{simd:<7} {v['eval_refresh']:>15,.0f} {v['eval_incr']:>13,.0f} "
               f"{e_ratio:>5.1f}x {e_net:>5.1f}x | "
-              f"{r['upd_refresh']:>14,.0f} {r['upd_incr']:>12,.0f} {u_ratio:>5.1f}x {u_net:>5.1f}x")
-    print("(eval = accumulators + output layer; upd = accumulators only; "
-          "'net' = ratio after subtracting make+unmake)")
+              f"{v['upd_refresh']:>14,.0f} {v['upd_incr']:>12,.0f} {u_ratio:>5.1f}x {u_net:>5.1f}x")
+    print("(eval = accumulators + output layer; upd = accumulators only; 'net' = ratio after "
+          "subtracting make+unmake; medians of the rounds' values and ratios)")
     print()
-    best = results[paths[0]]
-    ratio = best["eval_incr"] / best["eval_refresh"]
-    print(f"incremental / refresh, evaluation ({paths[0]}): {ratio:.1f}x "
+    top = paths[0]
+    ratio = med(lambda r: r[top, "eval_incr"] / r[top, "eval_refresh"])
+    print(f"incremental / refresh, evaluation ({top}): {ratio:.1f}x "
           f"(target >= 10x: {'met' if ratio >= 10 else 'NOT met'})")
-    print(f"incremental / refresh, accumulator update alone ({paths[0]}): "
-          f"{best['upd_incr'] / best['upd_refresh']:.1f}x; net of make+unmake: "
-          f"{net_ratio(best['upd_refresh'], best['upd_incr']):.1f}x")
-    print()
-    # The squared clipped ReLU's output layer (one more multiply per lane).
-    sq_net = Network.from_quantized(FloatNet.random(args.hidden, 1, activation=ACTIVATION_SCRELU).quantize())
-    sq_rate = best_rate(lambda n: acc.bench_eval(sq_net, fens, args.repeats if n is None else n, True),
-                        args.runs)
-    print(f"SCReLU net, incremental evaluations/s ({paths[0]}): {sq_rate:,.0f} = "
-          f"{sq_rate / best['eval_incr']:.2f}x the CReLU net's")
+    print(f"incremental / refresh, accumulator update alone ({top}): "
+          f"{med(lambda r: r[top, 'upd_incr'] / r[top, 'upd_refresh']):.1f}x; net of make+unmake: "
+          f"{med(lambda r: net_ratio(r, top, 'upd_refresh', 'upd_incr')):.1f}x")
+    print(f"SCReLU / CReLU net, incremental evaluations/s ({top}): "
+          f"{med(lambda r: r[top, 'screlu_incr'] / r[top, 'eval_incr']):.2f}x")
     print()
     print(f"{'path':<7} {'refresh vs scalar':>18} {'incremental vs scalar':>22}")
     for simd in paths:
-        r, s = results[simd], results["scalar"]
-        print(f"{simd:<7} {r['eval_refresh'] / s['eval_refresh']:>17.1f}x "
-              f"{r['eval_incr'] / s['eval_incr']:>21.1f}x")
+        print(f"{simd:<7} {med(lambda r: r[simd, 'eval_refresh'] / r['scalar', 'eval_refresh']):>17.1f}x "
+              f"{med(lambda r: r[simd, 'eval_incr'] / r['scalar', 'eval_incr']):>21.1f}x")
     print()
 
     # 3. Search nodes/s, NNUE vs bootstrap.

@@ -81,6 +81,8 @@ cdef void cache_reset(AccStack* a, const NetData* net) noexcept nogil:
 # Refresh perspective c of `ply` through the cache entry of c's king square:
 # apply the pieces that appeared or vanished since the entry was last used
 # (few, as positions in one search are alike), then store the result back.
+# int16 sums wrap, so the result equals a refresh from scratch bit for bit
+# whatever the order of additions and removals the entry went through.
 cdef void cache_refresh(AccStack* a, const NetData* net, const Board* b, int ply, int c) noexcept nogil:
     cdef int ksq = king_square(b, c)
     cdef int row_ksq = row_king(net, b, c)
