@@ -27,7 +27,6 @@ time too and keep the fastest of --runs runs.
 """
 import argparse
 import os
-import random
 import re
 import resource
 import shlex

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnue.format import (ACTIVATION_CRELU, FloatNet, QuantizedNet, QA, QB, SCALE, HALFKP_FEATURES,
+from nnue.format import (ACTIVATION_CRELU, FloatNet, QuantizedNet, QA, QB, SCALE,
                          output_bias_scale, write_net)
 
 KING_FREE = 640

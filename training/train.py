@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field, asdict, fields
+from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Tuple, List, Optional
 
@@ -27,7 +27,7 @@ from training import data as D
 from training import quantize as Q
 from training.model import forward_backward, encode_records, wdl_target, LOSS_WDL, LOSS_CP
 from training.optim import step_rows, OPTIMIZERS
-from nnue.format import ACTIVATIONS, HALFKP_FEATURES, SCALE, QA, QB
+from nnue.format import ACTIVATIONS, HALFKP_FEATURES, SCALE
 
 
 @dataclass
