@@ -1,6 +1,6 @@
 import os
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 from libc.stdint cimport int16_t, int32_t, uintptr_t, uint8_t, int64_t
 from engine.types cimport SQ_NONE, KING, PAWN, QUEEN, Bitboard
 from engine.bitboard cimport pop_lsb
@@ -69,12 +69,10 @@ cdef inline void refresh(AccStack* a, const NetData* net, const Board* b, int pl
 
 # Every cache entry starts as the empty board: the bias, no pieces.
 cdef void cache_reset(AccStack* a, const NetData* net) noexcept nogil:
-    cdef int c, k, i
-    for c in range(2):
-        for k in range(64):
-            memcpy(a.cache + (<size_t>(64 * c + k)) * a.hidden, net.ft_b, a.hidden * sizeof(int16_t))
-            for i in range(10):
-                a.cache_pieces[c][k][i] = 0
+    cdef int e
+    for e in range(2 * 64):
+        memcpy(a.cache + <size_t>e * a.hidden, net.ft_b, a.hidden * sizeof(int16_t))
+    memset(a.cache_pieces, 0, sizeof(a.cache_pieces))
     a.cache_serial = net.serial
 
 

@@ -108,10 +108,10 @@ def eval_rational(activation: int, qa: int, qb: int, scale: int) -> tuple[int, i
 
 
 def output_bias_scale(activation: int, qa: int, qb: int) -> float:
-    """d_q = round(d * this): the scale of the dot product C_q . activation."""
-    if activation == ACTIVATION_SCRELU:
-        return qa * qa * qb / (1 << SCRELU_SHIFT)
-    return float(qa * qb)
+    """d_q = round(d * this): the scale of the dot product C_q . activation
+    (QA * QB, or QA^2 * QB / 256 for SCReLU), read off eval_rational."""
+    mul, div = eval_rational(activation, qa, qb, 1)
+    return div / mul
 
 
 @dataclass

@@ -39,26 +39,33 @@ LY_TARGET_ATTR static void LY_CAT(ly_update, LY_SUFFIX)(
     }
 }
 
-/* sum(clip(us, 0, qa) * w[:width]) + sum(clip(them, 0, qa) * w[width:]). */
-LY_TARGET_ATTR static int32_t LY_CAT(ly_crelu_dot, LY_SUFFIX)(
-        const int16_t* us, const int16_t* them, const int16_t* w, int width, int qa) {
+/* sum(act(us) * w[:width]) + sum(act(them) * w[width:]), act = clip(x, 0, qa),
+ * or with `squared` its square with 8 bits kept, (v * v) >> 8 (SCReLU).
+ * `squared` is a constant in each caller below, so each gets its own loop
+ * without a branch. */
+LY_TARGET_ATTR static inline int32_t LY_CAT(ly_dot, LY_SUFFIX)(
+        const int16_t* us, const int16_t* them, const int16_t* w, int width, int qa, int squared) {
     vec16 ceiling = vec_set16((int16_t)qa);
     vec32 acc = vec_zero32();
     for (int i = 0; i < width; i += LANES16) {
-        acc = vec_dot_acc(acc, vec_crelu(vec_load(us + i), ceiling), vec_load(w + i));
-        acc = vec_dot_acc(acc, vec_crelu(vec_load(them + i), ceiling), vec_load(w + width + i));
+        vec16 a = vec_crelu(vec_load(us + i), ceiling);
+        vec16 b = vec_crelu(vec_load(them + i), ceiling);
+        if (squared) {
+            a = vec_sqr8(a);
+            b = vec_sqr8(b);
+        }
+        acc = vec_dot_acc(acc, a, vec_load(w + i));
+        acc = vec_dot_acc(acc, b, vec_load(w + width + i));
     }
     return vec_hsum32(acc);
 }
 
-/* The same with the squared clipped ReLU: (clip(x, 0, qa)^2) >> 8 per lane. */
+LY_TARGET_ATTR static int32_t LY_CAT(ly_crelu_dot, LY_SUFFIX)(
+        const int16_t* us, const int16_t* them, const int16_t* w, int width, int qa) {
+    return LY_CAT(ly_dot, LY_SUFFIX)(us, them, w, width, qa, 0);
+}
+
 LY_TARGET_ATTR static int32_t LY_CAT(ly_screlu_dot, LY_SUFFIX)(
         const int16_t* us, const int16_t* them, const int16_t* w, int width, int qa) {
-    vec16 ceiling = vec_set16((int16_t)qa);
-    vec32 acc = vec_zero32();
-    for (int i = 0; i < width; i += LANES16) {
-        acc = vec_dot_acc(acc, vec_sqr8(vec_crelu(vec_load(us + i), ceiling)), vec_load(w + i));
-        acc = vec_dot_acc(acc, vec_sqr8(vec_crelu(vec_load(them + i), ceiling)), vec_load(w + width + i));
-    }
-    return vec_hsum32(acc);
+    return LY_CAT(ly_dot, LY_SUFFIX)(us, them, w, width, qa, 1);
 }

@@ -3,12 +3,14 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
 from libc.stdint cimport int16_t, int32_t, uintptr_t
 
+import itertools
+
 import numpy as np
 
 from nnue.format import QuantizedNet, read_net, eval_rational
 from nnue.features import HALFKP_FEATURES_PY
 
-_serials = iter(range(1, 1 << 62))
+_serials = itertools.count(1)
 
 
 cdef class Network:

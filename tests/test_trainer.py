@@ -242,6 +242,26 @@ def test_resume_continues_identically(data_dir, tmp_path):
         train(config(data_dir, resumed, resume=True, **dict(kw, hidden=64)), log=lambda s: None)
 
 
+def test_resume_reads_checkpoints_older_than_the_activation_setting(data_dir, tmp_path):
+    """A checkpoint written before --activation existed (no key in its
+    config) trained a CReLU net: resuming it as SCReLU, the default now, is
+    refused; as CReLU it resumes."""
+    import json
+    out = tmp_path / "old.nnue"
+    t = Trainer(config(data_dir, out, epochs=2, activation="crelu"))
+    t.train_epoch()
+    path = t.save_checkpoint()
+    with np.load(path) as st:
+        arrays = {k: st[k] for k in st.files}
+    meta = json.loads(str(arrays["meta"]))
+    del meta["config"]["activation"]
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="activation='crelu'"):
+        Trainer(config(data_dir, out, epochs=2, resume=True)).load_checkpoint()
+    assert Trainer(config(data_dir, out, epochs=2, resume=True, activation="crelu")).load_checkpoint()
+
+
 def test_thread_count_does_not_change_results(data_dir, tmp_path):
     outs = []
     for threads in (1, 2):

@@ -82,17 +82,19 @@ class Model:
         self.C = (rng.standard_normal(2 * H) * (1.0 / np.sqrt(2 * H))).astype(np.float32)
         self.d = np.zeros(1, np.float32)
         if cfg.init:
-            from nnue.format import output_bias_scale, read_net
+            from nnue.format import read_net
+            from nnue.reference import dequantize
             q = read_net(cfg.init)
             if q.hidden != H:
                 raise ValueError(f"--init net has width {q.hidden}, not --hidden {H}")
             if q.activation != ACTIVATIONS[cfg.activation]:
                 raise ValueError(f"--init net's activation is not --activation {cfg.activation}")
-            self.A = (q.ft_weights / q.qa).astype(np.float32)   # folded already
+            f = dequantize(q)
+            self.A = f.A.astype(np.float32)   # folded already
             self.P = np.zeros((Q.KING_FREE, H), np.float32)
-            self.B = (q.ft_bias / q.qa).astype(np.float32)
-            self.C = (q.out_weights / q.qb).astype(np.float32)
-            self.d[0] = q.out_bias / output_bias_scale(q.activation, q.qa, q.qb)
+            self.B = f.B.astype(np.float32)
+            self.C = f.C.astype(np.float32)
+            self.d[0] = f.d
         self.gA = np.zeros_like(self.A)
         self.gP = np.zeros_like(self.P)
         self.gB = np.zeros_like(self.B)
@@ -311,11 +313,13 @@ class Trainer:
         with np.load(path) as st:
             meta = json.loads(str(st["meta"]))
             saved = meta["config"]
+            # checkpoints older than a setting trained as it did before it existed
+            before = {"mirror": 0.0, "activation": "crelu"}
             for key in ("hidden", "factorizer", "seed", "optimizer", "batch_size", "loss", "lam",
                         "mirror", "activation"):
-                if saved.get(key, TrainConfig.activation if key == "activation" else 0.0) \
-                        != getattr(self.cfg, key):
-                    raise ValueError(f"--resume: checkpoint has {key}={saved[key]!r}, "
+                was = saved.get(key, before.get(key))
+                if was != getattr(self.cfg, key):
+                    raise ValueError(f"--resume: checkpoint has {key}={was!r}, "
                                      f"this run {getattr(self.cfg, key)!r}")
             self.model.load_state(st)
         self.epoch = meta["epoch"]
