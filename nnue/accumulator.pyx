@@ -14,9 +14,17 @@ cdef extern from "kernels.h" nogil:
     ctypedef void (*ly_update_fn)(int16_t*, const int16_t*, const int16_t*,
                                   const int32_t*, int, const int32_t*, int, int)
     ctypedef int32_t (*ly_dot_fn)(const int16_t*, const int16_t*, const int16_t*, int, int)
+    ctypedef struct LyMove:
+        int16_t* dst[2]
+        const int16_t* src[2]
+        const int16_t* add[2]
+        const int16_t* sub[2][2]
+        int n_sub
+    ctypedef void (*ly_update_move_fn)(const LyMove*, int)
     ctypedef struct LyKernels:
         const char* name
         ly_update_fn update
+        ly_update_move_fn update_move
         ly_dot_fn crelu_dot
         ly_dot_fn screlu_dot
     LyKernels ly_kernels
@@ -119,6 +127,13 @@ cdef void acc_set_root(AccStack* a, const NetData* net, const Board* b) noexcept
     refresh(a, net, b, 0, 1)
 
 
+# Whether a king moved: it is entry 0 of a king move or castling, entry 1
+# of a capture by the king.
+cdef inline bint moved_king(const DirtyPiece* d) noexcept nogil:
+    return (((d.count > 0) & ((d.piece[0] & 7) == KING))
+            | ((d.count > 1) & ((d.piece[1] & 7) == KING)))
+
+
 cdef inline bint moved_own_king(const DirtyPiece* d, int c) noexcept nogil:
     cdef int i
     for i in range(d.count):
@@ -164,16 +179,63 @@ cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, in
         a.computed[k][c] = 1
 
 
+# The rows of move d for both perspectives, into m (kernels.h LyMove).
+cdef inline void move_rows(const NetData* net, const Board* b, const DirtyPiece* d,
+                           LyMove* m) noexcept nogil:
+    cdef size_t h = net.hidden
+    cdef int k0 = row_king(net, b, 0), k1 = row_king(net, b, 1)
+    cdef int i, pc, sq, n_sub = 0
+    m.add[0] = m.add[1] = m.sub[0][0] = m.sub[1][0] = net.zero_row
+    for i in range(d.count):
+        pc = d.piece[i]
+        if (pc & 7) == KING:
+            continue
+        sq = d.frm[i]
+        if sq != SQ_NONE:
+            m.sub[0][n_sub] = net.ft_w + <size_t>halfkp_index(0, k0, pc, sq) * h
+            m.sub[1][n_sub] = net.ft_w + <size_t>halfkp_index(1, k1, pc, sq) * h
+            n_sub += 1
+        sq = d.to[i]
+        if sq != SQ_NONE:
+            m.add[0] = net.ft_w + <size_t>halfkp_index(0, k0, pc, sq) * h
+            m.add[1] = net.ft_w + <size_t>halfkp_index(1, k1, pc, sq) * h
+    m.n_sub = 2 if n_sub == 2 else 1
+
+
+# Both perspectives of the current ply up to date.  The search's common
+# case, one move from a computed parent that moved no king whose rows
+# depend on it, goes in one kernel call for both; the rest (catching up
+# over several plies, refreshes) perspective by perspective.
+cdef inline void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
+    cdef int p = b.sp - a.root_sp
+    cdef const DirtyPiece* d = &b.states[b.sp].dirty
+    cdef LyMove m
+    if a.computed[p][0] & a.computed[p][1]:
+        return
+    if p > 0 and (a.computed[p - 1][0] & a.computed[p - 1][1]) \
+            and not (a.computed[p][0] | a.computed[p][1]) \
+            and (net.king_free or not moved_king(d)):
+        move_rows(net, b, d, &m)
+        m.src[0] = acc_at(a, p - 1, 0)
+        m.src[1] = acc_at(a, p - 1, 1)
+        m.dst[0] = acc_at(a, p, 0)
+        m.dst[1] = acc_at(a, p, 1)
+        ly_kernels.update_move(&m, a.hidden)
+        a.computed[p][0] = a.computed[p][1] = 1
+        return
+    if not a.computed[p][0]:
+        update_perspective(a, net, b, 0)
+    if not a.computed[p][1]:
+        update_perspective(a, net, b, 1)
+
+
 # Evaluation in centipawns from the side to move's view.
 cdef int nnue_evaluate(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
     cdef int p = b.sp - a.root_sp
     cdef int stm = b.side
     cdef int64_t out, q
     cdef int64_t divisor = net.out_div
-    if not a.computed[p][0]:
-        update_perspective(a, net, b, 0)
-    if not a.computed[p][1]:
-        update_perspective(a, net, b, 1)
+    acc_update(a, net, b)
     if net.activation:
         out = ly_kernels.screlu_dot(acc_at(a, p, stm), acc_at(a, p, stm ^ 1), net.out_w, a.hidden, net.qa)
     else:
@@ -243,7 +305,8 @@ def accumulators(Network net not None, Position pos not None):
 
 
 def check_incremental(Network net not None, Position pos not None, list moves, int stride=1):
-    """Play `moves` (UCI) from `pos`, evaluating incrementally after every
+    """Play `moves` (UCI; "0000" is a null move, as the search makes them)
+    from `pos`, evaluating incrementally after every
     `stride`-th move and after the last (stride > 1 makes the lazy update
     catch up over several plies), and compare both accumulators bit for bit
     with a full refresh.  Returns the list of incremental evaluations;
@@ -276,7 +339,10 @@ def check_incremental_paths(Network net not None, list paths):
             evals = []
             acc_set_root(&a, &net.net, &p.b)
             for uci in moves:
-                p.push_uci(uci)
+                if uci == "0000":
+                    p.push_null()
+                else:
+                    p.push_uci(uci)
                 ply += 1
                 acc_push(&a, &p.b)
                 if ply % stride and ply != len(moves):
@@ -361,10 +427,7 @@ cdef _bench(Network net, list fens, int repeats, bint incremental, bint output):
                         if output:
                             sink += nnue_evaluate(&a, &net.net, &pos.b)
                         else:
-                            if not a.computed[pos.b.sp - a.root_sp][0]:
-                                update_perspective(&a, &net.net, &pos.b, 0)
-                            if not a.computed[pos.b.sp - a.root_sp][1]:
-                                update_perspective(&a, &net.net, &pos.b, 1)
+                            acc_update(&a, &net.net, &pos.b)
                             sink += acc_at(&a, pos.b.sp - a.root_sp, 1)[0]
                         unmake_move(&pos.b)
                         count += 1

@@ -19,8 +19,23 @@
 #define LY_HAVE_NEON 1
 #endif
 
+/* One move's change to both perspectives' accumulators, as feature rows:
+ * dst[c] = src[c] + add[c] - sub[c][0] (- sub[c][1] if n_sub is 2).  No
+ * move adds more than one row or removes more than two per perspective (a
+ * capture with promotion removes the pawn and the captured piece and adds
+ * the new one; kings are not features), and both perspectives see the same
+ * pieces change, so one count serves both; a missing addition or removal
+ * is a row of zeros. */
+typedef struct {
+    int16_t* dst[2];
+    const int16_t* src[2];
+    const int16_t* add[2];
+    const int16_t* sub[2][2];
+    int n_sub;
+} LyMove;
+
 /* Plain C: the reference every SIMD path must match bit for bit. */
-static void ly_update_scalar(int16_t* dst, const int16_t* src, const int16_t* weights,
+static inline void ly_update_scalar(int16_t* dst, const int16_t* src, const int16_t* weights,
                              const int32_t* add, int n_add, const int32_t* sub, int n_sub,
                              int width) {
     /* Row by row, so each weight row is read contiguously; int16 sums wrap
@@ -39,6 +54,16 @@ static void ly_update_scalar(int16_t* dst, const int16_t* src, const int16_t* we
 /* The activation of one accumulator value: clip(x, 0, qa), or for the
  * squared clipped ReLU its square with 8 bits kept, (v * v) >> 8 (qa <= 255,
  * nnue/format.py): the same range as a CReLU activation. */
+static void ly_update_move_scalar(const LyMove* m, int width) {
+    for (int c = 0; c < 2; c++) {
+        const int16_t *src = m->src[c], *add = m->add[c], *sub = m->sub[c][0];
+        int16_t* dst = m->dst[c];
+        for (int j = 0; j < width; j++) dst[j] = (int16_t)(src[j] + add[j] - sub[j]);
+        if (m->n_sub == 2)
+            for (int j = 0; j < width; j++) dst[j] = (int16_t)(dst[j] - m->sub[c][1][j]);
+    }
+}
+
 static inline int ly_activate_scalar(int16_t x, int qa, int squared) {
     int v = x < 0 ? 0 : (x > qa ? qa : x);
     return squared ? (v * v) >> 8 : v;
@@ -86,16 +111,19 @@ static int32_t ly_screlu_dot_scalar(const int16_t* us, const int16_t* them, cons
 
 typedef void (*ly_update_fn)(int16_t*, const int16_t*, const int16_t*,
                              const int32_t*, int, const int32_t*, int, int);
+typedef void (*ly_update_move_fn)(const LyMove*, int);
 typedef int32_t (*ly_dot_fn)(const int16_t*, const int16_t*, const int16_t*, int, int);
 
 typedef struct {
     const char* name;
     ly_update_fn update;
+    ly_update_move_fn update_move;
     ly_dot_fn crelu_dot;
     ly_dot_fn screlu_dot;
 } LyKernels;
 
-#define LY_KERNELS(suffix) {#suffix, ly_update_##suffix, ly_crelu_dot_##suffix, ly_screlu_dot_##suffix}
+#define LY_KERNELS(suffix) \
+    {#suffix, ly_update_##suffix, ly_update_move_##suffix, ly_crelu_dot_##suffix, ly_screlu_dot_##suffix}
 
 static LyKernels ly_kernels = LY_KERNELS(scalar);
 

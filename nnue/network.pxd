@@ -10,6 +10,7 @@ cdef struct NetData:
     int16_t* ft_w          # [40960][hidden]; king-free nets: block 0 only, [640][hidden]
     int16_t* ft_b          # [hidden]
     int16_t* out_w         # [2 * hidden]
+    int16_t* zero_row      # [hidden] zeros: the unused row slots of a move (kernels.h LyMove)
     int32_t out_b
     int activation         # 0 = CReLU, 1 = SCReLU (nnue/format.py)
     int64_t out_mul        # eval = floor((dot + out_b) * out_mul / out_div)

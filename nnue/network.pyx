@@ -1,6 +1,6 @@
 # Network: loads a .nnue file (nnue/format.py) into 64-byte aligned memory.
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 from libc.stdint cimport int16_t, int32_t, uintptr_t
 
 import itertools
@@ -46,7 +46,7 @@ cdef class Network:
         blocks = np.asarray(qnet.ft_weights).reshape(64, -1)
         cdef bint king_free = bool((blocks == blocks[0]).all())
         cdef size_t n_w = <size_t>(640 if king_free else HALFKP_FEATURES_PY) * h
-        cdef size_t total = (n_w + h + 2 * h) * sizeof(int16_t) + 3 * 64
+        cdef size_t total = (n_w + h + 2 * h + h) * sizeof(int16_t) + 4 * 64
         cdef char* raw = <char*>malloc(total + 64)
         cdef char* p
         cdef const int16_t[:, ::1] w = np.ascontiguousarray(qnet.ft_weights, dtype=np.int16)
@@ -65,6 +65,9 @@ cdef class Network:
         p += (h * sizeof(int16_t) + 63) & ~63
         self.net.out_w = <int16_t*>p
         memcpy(p, &o[0], 2 * h * sizeof(int16_t))
+        p += (2 * h * sizeof(int16_t) + 63) & ~63
+        self.net.zero_row = <int16_t*>p
+        memset(p, 0, h * sizeof(int16_t))
         self.net.out_b = qnet.out_bias
         self.net.hidden = h
         self.net.qa = qnet.qa

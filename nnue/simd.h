@@ -6,6 +6,7 @@
  * vec_sqr8 and vec_dot_acc) plus the function attribute that lets GCC/clang compile AVX2
  * code in a build that must still run on CPUs without it. */
 #undef LANES16
+#undef LY_PAIR_REGS
 #undef LY_TARGET_ATTR
 #undef LY_SUFFIX
 #undef vec16
@@ -38,6 +39,7 @@
 #endif
 #define LY_SUFFIX avx512
 #define LANES16 32
+#define LY_PAIR_REGS 8   /* 2 x 8 of 32 zmm: a whole 256-wide pair in one pass */
 #define vec16 __m512i
 #define vec32 __m512i
 #define vec_load(p) _mm512_load_si512((const void*)(p))
@@ -64,6 +66,7 @@ LY_TARGET_ATTR static inline int32_t ly_hsum_avx512(__m512i v) {
 #endif
 #define LY_SUFFIX avx2
 #define LANES16 16
+#define LY_PAIR_REGS 4   /* 2 x 4 of 16 ymm */
 #define vec16 __m256i
 #define vec32 __m256i
 #define vec_load(p) _mm256_load_si256((const __m256i*)(p))
@@ -88,6 +91,7 @@ LY_TARGET_ATTR static inline int32_t ly_hsum_avx2(__m256i v) {
 #define LY_TARGET_ATTR
 #define LY_SUFFIX sse2
 #define LANES16 8
+#define LY_PAIR_REGS 4
 #define vec16 __m128i
 #define vec32 __m128i
 #define vec_load(p) _mm_load_si128((const __m128i*)(p))
@@ -111,6 +115,7 @@ static inline int32_t ly_hsum_sse2(__m128i s) {
 #define LY_TARGET_ATTR
 #define LY_SUFFIX neon
 #define LANES16 8
+#define LY_PAIR_REGS 8   /* 2 x 8 of 32 q registers */
 #define vec16 int16x8_t
 #define vec32 int32x4_t
 #define vec_load(p) vld1q_s16((const int16_t*)(p))

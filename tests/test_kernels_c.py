@@ -39,7 +39,7 @@ def test_every_native_path_equals_scalar(tmp_path):
     # the same paths the extension module finds on this CPU
     assert list(results) == acc.available_simd()
     for path, line in results.items():
-        assert line == "1600 checks equal to scalar", (path, line)
+        assert line == "2400 checks equal to scalar", (path, line)
 
 
 @pytest.mark.skipif(not (shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64")),
@@ -48,4 +48,4 @@ def test_neon_path_equals_scalar_under_qemu(tmp_path):
     results = build_and_run("aarch64-linux-gnu-gcc", tmp_path, runner=("qemu-aarch64",),
                             extra=("-static",))
     assert list(results) == ["neon", "scalar"]
-    assert results["neon"] == "1600 checks equal to scalar"
+    assert results["neon"] == "2400 checks equal to scalar"

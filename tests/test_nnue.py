@@ -264,6 +264,49 @@ def test_refresh_cache_carries_over_between_positions(simd, restore_simd):
     assert sum(map(len, results)) > 15_000
 
 
+def path_with_null_moves(rng, board, length):
+    """A random path of `length` moves with null moves ("0000") slipped in
+    where the side to move is not in check, as the search's null-move
+    pruning makes them (never two in a row)."""
+    out = []
+    counts = Counter()
+    while len(out) < length:
+        if out and out[-1] != "0000" and not board.is_check() and rng.random() < 0.15:
+            out.append("0000")
+            board.push(chess.Move.null())
+            continue
+        step = random_path(rng, board, 1, counts)
+        if not step:
+            break
+        out += step
+    return out
+
+
+@pytest.mark.parametrize("simd", SIMD_PATHS)
+def test_incremental_through_null_moves_and_king_free_nets(simd, restore_simd):
+    """Every kernel path, the one-call update of both perspectives included,
+    equals a full refresh through null moves (nothing changes: a copy) and,
+    for a net whose rows do not depend on the king, through king moves and
+    castling (kings are not features: no refresh at all)."""
+    rng = random.Random(7)
+    fnet = FloatNet.random(64, 9)
+    fnet.A = np.tile(fnet.A[:640], (64, 1))
+    king_free = Network.from_quantized(fnet.quantize())
+    assert king_free.king_free
+    _, _, regular = nets(64, 5)
+    acc.select_simd(simd)
+    nulls = checked = 0
+    for i in range(300):
+        board = chess.Board() if i % 3 else chess.Board.from_chess960_pos(rng.randrange(960))
+        start, c960 = board.fen(), board.chess960
+        path = path_with_null_moves(rng, board, rng.randint(16, 80))
+        nulls += path.count("0000")
+        stride = 1 if i % 4 else rng.choice((2, 3, 5))
+        for net in (king_free, regular):
+            checked += len(acc.check_incremental(net, Position(start, chess960=c960), path, stride))
+    assert nulls > 1000 and checked > 20_000
+
+
 def test_refresh_cache_is_not_shared_between_nets():
     """A searcher that switches nets (same width) searches exactly as a new
     searcher with the second net: nothing cached from the first survives."""
