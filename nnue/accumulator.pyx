@@ -8,7 +8,8 @@ from engine.board cimport Board, StateInfo, DirtyPiece, king_square, pieces_cp
 from engine.position cimport Position, make_move, unmake_move, board_reserve
 from engine.movegen cimport generate_moves, GEN_ALL
 from nnue.network cimport NetData, Network
-from nnue.features cimport halfkp_index, active_features_for, MAX_ACTIVE_FEATURES
+from nnue.features cimport (halfkp_index, king_block, piece_square_table, active_features_for,
+                            MAX_ACTIVE_FEATURES)
 
 cdef extern from "kernels.h" nogil:
     ctypedef void (*ly_update_fn)(int16_t*, const int16_t*, const int16_t*,
@@ -179,11 +180,18 @@ cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, in
         a.computed[k][c] = 1
 
 
+cdef const int32_t* PIECE_SQUARE = piece_square_table()
+
+
 # The rows of move d for both perspectives, into m (kernels.h LyMove).
 cdef inline void move_rows(const NetData* net, const Board* b, const DirtyPiece* d,
                            LyMove* m) noexcept nogil:
     cdef size_t h = net.hidden
-    cdef int k0 = row_king(net, b, 0), k1 = row_king(net, b, 1)
+    # each perspective's king block, and its piece-square terms
+    cdef const int16_t* block0 = net.ft_w + <size_t>king_block(0, row_king(net, b, 0)) * h
+    cdef const int16_t* block1 = net.ft_w + <size_t>king_block(1, row_king(net, b, 1)) * h
+    cdef const int32_t* psq0 = PIECE_SQUARE
+    cdef const int32_t* psq1 = PIECE_SQUARE + 16 * 64
     cdef int i, pc, sq, n_sub = 0
     m.add[0] = m.add[1] = m.sub[0][0] = m.sub[1][0] = net.zero_row
     for i in range(d.count):
@@ -192,13 +200,13 @@ cdef inline void move_rows(const NetData* net, const Board* b, const DirtyPiece*
             continue
         sq = d.frm[i]
         if sq != SQ_NONE:
-            m.sub[0][n_sub] = net.ft_w + <size_t>halfkp_index(0, k0, pc, sq) * h
-            m.sub[1][n_sub] = net.ft_w + <size_t>halfkp_index(1, k1, pc, sq) * h
+            m.sub[0][n_sub] = block0 + <size_t>psq0[pc * 64 + sq] * h
+            m.sub[1][n_sub] = block1 + <size_t>psq1[pc * 64 + sq] * h
             n_sub += 1
         sq = d.to[i]
         if sq != SQ_NONE:
-            m.add[0] = net.ft_w + <size_t>halfkp_index(0, k0, pc, sq) * h
-            m.add[1] = net.ft_w + <size_t>halfkp_index(1, k1, pc, sq) * h
+            m.add[0] = block0 + <size_t>psq0[pc * 64 + sq] * h
+            m.add[1] = block1 + <size_t>psq1[pc * 64 + sq] * h
     m.n_sub = 2 if n_sub == 2 else 1
 
 
@@ -206,7 +214,7 @@ cdef inline void move_rows(const NetData* net, const Board* b, const DirtyPiece*
 # case, one move from a computed parent that moved no king whose rows
 # depend on it, goes in one kernel call for both; the rest (catching up
 # over several plies, refreshes) perspective by perspective.
-cdef inline void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
+cdef void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
     cdef int p = b.sp - a.root_sp
     cdef const DirtyPiece* d = &b.states[b.sp].dirty
     cdef LyMove m

@@ -15,11 +15,21 @@ cdef enum:
     HALFKP_FEATURES = 40960
     MAX_ACTIVE_FEATURES = 32
 
+# The index in two terms: the king's block of 640 rows, and the piece and
+# square within it.
+cdef inline int king_block(int perspective, int ksq) noexcept nogil:
+    return (ksq ^ (56 * perspective)) * 640
+
+cdef inline int piece_square(int perspective, int piece, int sq) noexcept nogil:
+    return (2 * ((piece & 7) - 1) + ((piece >> 3) != perspective)) * 64 + (sq ^ (56 * perspective))
+
 cdef inline int halfkp_index(int perspective, int ksq, int piece, int sq) noexcept nogil:
-    cdef int flip = 56 * perspective
-    return ((ksq ^ flip) * 640
-            + (2 * ((piece & 7) - 1) + ((piece >> 3) != perspective)) * 64
-            + (sq ^ flip))
+    return king_block(perspective, ksq) + piece_square(perspective, piece, sq)
+
+# piece_square for every perspective, piece code (colour << 3 | type; 0
+# where the code is not a HalfKP piece) and square, flat [2][16][64]: the
+# engine's hot paths look the term up instead of computing it.
+cdef const int32_t* piece_square_table() noexcept nogil
 
 cdef int active_features(const Board* b, int perspective, int32_t* out) noexcept nogil
 # The same with the rows of king square `ksq` (for nets whose rows do not

@@ -7,6 +7,23 @@ import numpy as np
 
 HALFKP_FEATURES_PY = HALFKP_FEATURES
 
+cdef int32_t PIECE_SQUARE[2 * 16 * 64]
+
+
+cdef void _fill_piece_square() noexcept:
+    cdef int c, pc, sq
+    for c in range(2):
+        for pc in range(16):
+            for sq in range(64):
+                PIECE_SQUARE[(c * 16 + pc) * 64 + sq] = (
+                    piece_square(c, pc, sq) if 1 <= (pc & 7) <= 5 else 0)
+
+_fill_piece_square()
+
+
+cdef const int32_t* piece_square_table() noexcept nogil:
+    return PIECE_SQUARE
+
 
 # All active features of one perspective; returns their number (<= 30).
 cdef int active_features(const Board* b, int perspective, int32_t* out) noexcept nogil:
@@ -16,9 +33,11 @@ cdef int active_features(const Board* b, int perspective, int32_t* out) noexcept
 cdef int active_features_for(const Board* b, int perspective, int ksq, int32_t* out) noexcept nogil:
     cdef Bitboard pieces = b.by_type[0] & ~b.by_type[6]
     cdef int n = 0, sq
+    cdef int block = king_block(perspective, ksq)
+    cdef const int32_t* table = PIECE_SQUARE + perspective * 16 * 64
     while pieces:
         sq = pop_lsb(&pieces)
-        out[n] = halfkp_index(perspective, ksq, b.squares[sq], sq)
+        out[n] = block + table[b.squares[sq] * 64 + sq]
         n += 1
     return n
 
