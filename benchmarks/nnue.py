@@ -9,6 +9,8 @@ Reports, on this machine:
    unmade, the search's pattern) and their ratio; the same for the
    accumulator update alone (bench_update, no output layer), and both again
    net of the make/unmake cost (bench_baseline);
+   and the bound the memory operations set on the update-alone ratio
+   (row_operation_bound);
 2. each SIMD kernel path (select_simd) as a ratio to the scalar path;
 3. search nodes/s with a random NNUE net vs the bootstrap (PeSTO)
    evaluation, `bench`-style: 10 positions from bk.epd to a fixed depth,
@@ -100,6 +102,28 @@ def stockfish_bench():
     return int(nodes.group(1)), int(nps.group(1)), int(nodes.group(1)) / max(cpu, 1e-6)
 
 
+def row_operation_bound(fens):
+    """(refresh, incremental) accumulator-row memory operations per
+    perspective, averaged over the benchmark's moves: a refresh loads the
+    bias and one row per non-king piece and stores the result; an update
+    loads the parent, one row per piece added or removed (a quiet move 2, a
+    capture 3) and stores the child.  King moves count as quiet (as in a
+    king-independent net; in the random net they refresh the mover's side
+    through the cache instead)."""
+    refresh = incremental = moves = 0
+    for fen in fens:
+        board = chess.Board(fen)
+        pieces = (board.occupied & ~board.kings).bit_count()
+        for move in board.legal_moves:
+            refresh += pieces - board.is_capture(move) + 2
+            rows = 2
+            if board.is_capture(move):
+                rows += 1
+            incremental += rows + 2
+            moves += 1
+    return refresh / moves, incremental / moves
+
+
 def load_positions(n, seed=1):
     return _load_positions(n, seed, book_share=1.0)
 
@@ -185,6 +209,10 @@ def main(argv=None):
           "subtracting make+unmake; medians of the rounds' values and ratios)")
     print()
     top = paths[0]
+    bound = row_operation_bound(fens)
+    print(f"row operations per perspective (accumulator-sized loads and stores): refresh "
+          f"{bound[0]:.1f}, incremental {bound[1]:.2f} for these moves; their ratio {bound[0] / bound[1]:.1f}x "
+          f"bounds the update-alone ratio where memory, not arithmetic, limits both")
     ratio = med(lambda r: r[top, "eval_incr"] / r[top, "eval_refresh"])
     print(f"incremental / refresh, evaluation ({top}): {ratio:.1f}x "
           f"(target >= 10x: {'met' if ratio >= 10 else 'NOT met'})")
