@@ -210,31 +210,34 @@ cdef inline void move_rows(const NetData* net, const Board* b, const DirtyPiece*
     m.n_sub = 2 if n_sub == 2 else 1
 
 
-# Both perspectives of the current ply up to date.  The search's common
-# case, one move from a computed parent that moved no king whose rows
-# depend on it, goes in one kernel call for both; the rest (catching up
-# over several plies, refreshes) perspective by perspective.
+# Both perspectives of the current ply up to date: from the last ply where
+# both are computed, one kernel call per ply for both (the search's common
+# case is a single ply from a computed parent; nodes that were never
+# evaluated, such as those in check, leave longer gaps).  If a king whose
+# rows depend on it moved on the way, perspective by perspective instead,
+# so that the side whose king moved is refreshed.
 cdef void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
     cdef int p = b.sp - a.root_sp
-    cdef const DirtyPiece* d = &b.states[b.sp].dirty
+    cdef int j = p, k
     cdef LyMove m
     if a.computed[p][0] & a.computed[p][1]:
         return
-    if p > 0 and (a.computed[p - 1][0] & a.computed[p - 1][1]) \
-            and not (a.computed[p][0] | a.computed[p][1]) \
-            and (net.king_free or not moved_king(d)):
-        move_rows(net, b, d, &m)
-        m.src[0] = acc_at(a, p - 1, 0)
-        m.src[1] = acc_at(a, p - 1, 1)
-        m.dst[0] = acc_at(a, p, 0)
-        m.dst[1] = acc_at(a, p, 1)
+    while not (a.computed[j][0] & a.computed[j][1]):     # ply 0, the root, always is
+        if not net.king_free and moved_king(&b.states[a.root_sp + j].dirty):
+            if not a.computed[p][0]:
+                update_perspective(a, net, b, 0)
+            if not a.computed[p][1]:
+                update_perspective(a, net, b, 1)
+            return
+        j -= 1
+    for k in range(j + 1, p + 1):
+        move_rows(net, b, &b.states[a.root_sp + k].dirty, &m)
+        m.src[0] = acc_at(a, k - 1, 0)
+        m.src[1] = acc_at(a, k - 1, 1)
+        m.dst[0] = acc_at(a, k, 0)
+        m.dst[1] = acc_at(a, k, 1)
         ly_kernels.update_move(&m, a.hidden)
-        a.computed[p][0] = a.computed[p][1] = 1
-        return
-    if not a.computed[p][0]:
-        update_perspective(a, net, b, 0)
-    if not a.computed[p][1]:
-        update_perspective(a, net, b, 1)
+        a.computed[k][0] = a.computed[k][1] = 1
 
 
 # Evaluation in centipawns from the side to move's view.
