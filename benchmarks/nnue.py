@@ -115,11 +115,9 @@ def row_operation_bound(fens):
         board = chess.Board(fen)
         pieces = (board.occupied & ~board.kings).bit_count()
         for move in board.legal_moves:
-            refresh += pieces - board.is_capture(move) + 2
-            rows = 2
-            if board.is_capture(move):
-                rows += 1
-            incremental += rows + 2
+            capture = board.is_capture(move)
+            refresh += pieces - capture + 2
+            incremental += 2 + capture + 2
             moves += 1
     return refresh / moves, incremental / moves
 

@@ -128,13 +128,6 @@ cdef void acc_set_root(AccStack* a, const NetData* net, const Board* b) noexcept
     refresh(a, net, b, 0, 1)
 
 
-# Whether a king moved: it is entry 0 of a king move or castling, entry 1
-# of a capture by the king.
-cdef inline bint moved_king(const DirtyPiece* d) noexcept nogil:
-    return (((d.count > 0) & ((d.piece[0] & 7) == KING))
-            | ((d.count > 1) & ((d.piece[1] & 7) == KING)))
-
-
 cdef inline bint moved_own_king(const DirtyPiece* d, int c) noexcept nogil:
     cdef int i
     for i in range(d.count):
@@ -143,20 +136,27 @@ cdef inline bint moved_own_king(const DirtyPiece* d, int c) noexcept nogil:
     return False
 
 
-# The feature rows that move d adds and removes for perspective c (king
-# moves excepted: they force a refresh of c's own side).
+cdef const int32_t* PIECE_SQUARE = piece_square_table()
+
+
+# The feature rows that move d adds and removes for perspective c (kings
+# are not features; a king move of c's own side in a net whose rows depend
+# on the king needs a refresh instead, which the callers see to).
 cdef inline void dirty_rows(const DirtyPiece* d, int c, int ksq, int32_t* add, int* n_add,
                             int32_t* sub, int* n_sub) noexcept nogil:
-    cdef int i
+    cdef int i, pc
+    cdef int block = king_block(c, ksq)
+    cdef const int32_t* table = PIECE_SQUARE + c * 16 * 64
     n_add[0] = n_sub[0] = 0
     for i in range(d.count):
-        if (d.piece[i] & 7) == KING:
+        pc = d.piece[i]
+        if (pc & 7) == KING:
             continue
         if d.frm[i] != SQ_NONE:
-            sub[n_sub[0]] = halfkp_index(c, ksq, d.piece[i], d.frm[i])
+            sub[n_sub[0]] = block + table[pc * 64 + d.frm[i]]
             n_sub[0] += 1
         if d.to[i] != SQ_NONE:
-            add[n_add[0]] = halfkp_index(c, ksq, d.piece[i], d.to[i])
+            add[n_add[0]] = block + table[pc * 64 + d.to[i]]
             n_add[0] += 1
 
 
@@ -180,10 +180,11 @@ cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, in
         a.computed[k][c] = 1
 
 
-cdef const int32_t* PIECE_SQUARE = piece_square_table()
-
-
-# The rows of move d for both perspectives, into m (kernels.h LyMove).
+# The rows of move d for both perspectives, into m (kernels.h LyMove): at
+# most one added and two removed, the zero row for those missing.  The
+# same reading of d as dirty_rows, but in one pass for both perspectives
+# and straight to row pointers: this is the search's hot path (two
+# dirty_rows calls measured 8% slower here).
 cdef inline void move_rows(const NetData* net, const Board* b, const DirtyPiece* d,
                            LyMove* m) noexcept nogil:
     cdef size_t h = net.hidden
@@ -219,11 +220,13 @@ cdef inline void move_rows(const NetData* net, const Board* b, const DirtyPiece*
 cdef void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
     cdef int p = b.sp - a.root_sp
     cdef int j = p, k
+    cdef const DirtyPiece* d
     cdef LyMove m
     if a.computed[p][0] & a.computed[p][1]:
         return
     while not (a.computed[j][0] & a.computed[j][1]):     # ply 0, the root, always is
-        if not net.king_free and moved_king(&b.states[a.root_sp + j].dirty):
+        d = &b.states[a.root_sp + j].dirty
+        if not net.king_free and (moved_own_king(d, 0) or moved_own_king(d, 1)):
             if not a.computed[p][0]:
                 update_perspective(a, net, b, 0)
             if not a.computed[p][1]:

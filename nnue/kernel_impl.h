@@ -13,7 +13,7 @@
  * capture, castling, promotion, or a refresh from the bias).  `width` is a
  * multiple of 32, not necessarily of a full pass: the tail goes one vector
  * at a time so that nothing past `width` is read or written. */
-LY_TARGET_ATTR static inline void LY_CAT(ly_update, LY_SUFFIX)(
+LY_TARGET_ATTR static void LY_CAT(ly_update, LY_SUFFIX)(
         int16_t* dst, const int16_t* src, const int16_t* weights,
         const int32_t* add, int n_add, const int32_t* sub, int n_sub, int width) {
     const int chunk = LANES16 * LY_REGS;
@@ -44,7 +44,7 @@ LY_TARGET_ATTR static inline void LY_CAT(ly_update, LY_SUFFIX)(
  * in are seldom in L1) are in flight together.  LY_PAIR_REGS registers per
  * perspective, so that both halves fit in the register file; all loads of
  * a chunk come before its stores, so dst may equal src.  One branch, on
- * the move being a capture, and a body without loops for each case. */
+ * the move being a capture, and no loop over rows in either case. */
 #define LY_MOVE_VEC(c, off) \
     vec_sub(vec_add(vec_load(src[c] + (off)), vec_load(add[c] + (off))), vec_load(sub0[c] + (off)))
 

@@ -35,7 +35,7 @@ typedef struct {
 } LyMove;
 
 /* Plain C: the reference every SIMD path must match bit for bit. */
-static inline void ly_update_scalar(int16_t* dst, const int16_t* src, const int16_t* weights,
+static void ly_update_scalar(int16_t* dst, const int16_t* src, const int16_t* weights,
                              const int32_t* add, int n_add, const int32_t* sub, int n_sub,
                              int width) {
     /* Row by row, so each weight row is read contiguously; int16 sums wrap
@@ -51,9 +51,6 @@ static inline void ly_update_scalar(int16_t* dst, const int16_t* src, const int1
     }
 }
 
-/* The activation of one accumulator value: clip(x, 0, qa), or for the
- * squared clipped ReLU its square with 8 bits kept, (v * v) >> 8 (qa <= 255,
- * nnue/format.py): the same range as a CReLU activation. */
 static void ly_update_move_scalar(const LyMove* m, int width) {
     for (int c = 0; c < 2; c++) {
         const int16_t *src = m->src[c], *add = m->add[c], *sub = m->sub[c][0];
@@ -64,6 +61,9 @@ static void ly_update_move_scalar(const LyMove* m, int width) {
     }
 }
 
+/* The activation of one accumulator value: clip(x, 0, qa), or for the
+ * squared clipped ReLU its square with 8 bits kept, (v * v) >> 8 (qa <= 255,
+ * nnue/format.py): the same range as a CReLU activation. */
 static inline int ly_activate_scalar(int16_t x, int qa, int squared) {
     int v = x < 0 ? 0 : (x > qa ? qa : x);
     return squared ? (v * v) >> 8 : v;

@@ -1,7 +1,8 @@
 /* Every NNUE kernel path this CPU runs against the plain-C one, bit for bit,
  * straight from nnue/kernels.h: random rows, random add/remove lists, the
- * move update of both perspectives in one call, the CReLU and SCReLU dot products, widths that are and are not multiples of a
- * full register pass.  Built and run by tests/test_kernels_c.py, natively
+ * update of both perspectives of a move in one call, the CReLU and SCReLU
+ * dot products, widths that are and are not multiples of a full register
+ * pass.  Built and run by tests/test_kernels_c.py, natively
  * and, where a cross compiler and qemu are installed, for arm64 (NEON).
  * Prints one line per path and exits non-zero on the first difference. */
 #include <stdio.h>
@@ -63,8 +64,7 @@ int main(void) {
             }
             /* one move, both perspectives (LyMove): one row added and one or
              * two removed each, a row of zeros now and then (nothing added or
-             * removed),
-             * into separate accumulators and in place */
+             * removed), into separate accumulators and in place */
             for (int i = 0; i < width; i++) src2[i] = (int16_t)(next() % 8001) - 3000;
             int32_t rows[2][3];
             LyMove m;
