@@ -10,7 +10,9 @@ Reports, on this machine:
    accumulator update alone (bench_update, no output layer), and both again
    net of the make/unmake cost (bench_baseline);
    and the bound the memory operations set on the update-alone ratio
-   (row_operation_bound);
+   (row_operation_bound); and the SIMD kernels alone on the same rows
+   (bench_kernel), which splits the update's cost into kernel and the
+   bookkeeping around it;
 2. each SIMD kernel path (select_simd) as a ratio to the scalar path;
 3. search nodes/s with a random NNUE net vs the bootstrap (PeSTO)
    evaluation, `bench`-style: 10 positions from bk.epd to a fixed depth,
@@ -160,7 +162,9 @@ def main(argv=None):
                ("eval_incr", acc.bench_eval, net, True),
                ("upd_refresh", acc.bench_update, net, False),
                ("upd_incr", acc.bench_update, net, True),
-               ("screlu_incr", acc.bench_eval, sq_net, True))
+               ("screlu_incr", acc.bench_eval, sq_net, True),
+               ("kern_refresh", acc.bench_kernel, net, False),
+               ("kern_incr", acc.bench_kernel, net, True))
     paths = acc.available_simd()
     rounds = []
     try:
@@ -217,6 +221,12 @@ def main(argv=None):
     print(f"incremental / refresh, accumulator update alone ({top}): "
           f"{med(lambda r: r[top, 'upd_incr'] / r[top, 'upd_refresh']):.1f}x; net of make+unmake: "
           f"{med(lambda r: net_ratio(r, top, 'upd_refresh', 'upd_incr')):.1f}x")
+    kern = med(lambda r: r[top, "kern_incr"] / r[top, "kern_refresh"])
+    overhead = med(lambda r: 1e9 / r[top, "upd_incr"] - 1e9 / r["base"] - 1e9 / r[top, "kern_incr"])
+    print(f"kernels alone ({top}, bench_kernel: the same rows, found beforehand): refresh "
+          f"{med(lambda r: 1e9 / r[top, 'kern_refresh']):.1f} ns, move {med(lambda r: 1e9 / r[top, 'kern_incr']):.1f} ns "
+          f"per accumulator pair, ratio {kern:.1f}x; the update's other work (rows, flags, calls) "
+          f"{overhead:.1f} ns per move")
     print(f"SCReLU / CReLU net, incremental evaluations/s ({top}): "
           f"{med(lambda r: r[top, 'screlu_incr'] / r[top, 'eval_incr']):.2f}x")
     print()

@@ -1,4 +1,5 @@
 import os
+import time
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 from libc.stdint cimport int16_t, int32_t, uintptr_t, uint8_t, int64_t
@@ -136,6 +137,15 @@ cdef inline bint moved_own_king(const DirtyPiece* d, int c) noexcept nogil:
     return False
 
 
+# Does move d move a king of either colour (castling included)?
+cdef inline bint moves_a_king(const DirtyPiece* d) noexcept nogil:
+    cdef int i
+    for i in range(d.count):
+        if (d.piece[i] & 7) == KING:
+            return True
+    return False
+
+
 cdef const int32_t* PIECE_SQUARE = piece_square_table()
 
 
@@ -211,22 +221,30 @@ cdef inline void move_rows(const NetData* net, const Board* b, const DirtyPiece*
     m.n_sub = 2 if n_sub == 2 else 1
 
 
-# Both perspectives of the current ply up to date: from the last ply where
-# both are computed, one kernel call per ply for both (the search's common
-# case is a single ply from a computed parent; nodes that were never
-# evaluated, such as those in check, leave longer gaps).  If a king whose
-# rows depend on it moved on the way, perspective by perspective instead,
-# so that the side whose king moved is refreshed.
-cdef void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
-    cdef int p = b.sp - a.root_sp
+# Ply p of both perspectives from ply p - 1 by move d, one kernel call.
+cdef inline void update_ply(AccStack* a, const NetData* net, const Board* b, int p,
+                            const DirtyPiece* d) noexcept nogil:
+    cdef LyMove m
+    move_rows(net, b, d, &m)
+    m.src[0] = acc_at(a, p - 1, 0)
+    m.src[1] = acc_at(a, p - 1, 1)
+    m.dst[0] = acc_at(a, p, 0)
+    m.dst[1] = acc_at(a, p, 1)
+    ly_kernels.update_move(&m, a.hidden)
+    a.computed[p][0] = a.computed[p][1] = 1
+
+
+# Both perspectives of ply p up to date, ply p not computed: from the last
+# ply where both are computed, one kernel call per ply for both (nodes that
+# were never evaluated, such as those in check, leave gaps).  If a king
+# whose rows depend on it moved on the way, perspective by perspective
+# instead, so that the side whose king moved is refreshed.
+cdef void catch_up(AccStack* a, const NetData* net, const Board* b, int p) noexcept nogil:
     cdef int j = p, k
     cdef const DirtyPiece* d
-    cdef LyMove m
-    if a.computed[p][0] & a.computed[p][1]:
-        return
     while not (a.computed[j][0] & a.computed[j][1]):     # ply 0, the root, always is
         d = &b.states[a.root_sp + j].dirty
-        if not net.king_free and (moved_own_king(d, 0) or moved_own_king(d, 1)):
+        if not net.king_free and moves_a_king(d):
             if not a.computed[p][0]:
                 update_perspective(a, net, b, 0)
             if not a.computed[p][1]:
@@ -234,13 +252,22 @@ cdef void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept n
             return
         j -= 1
     for k in range(j + 1, p + 1):
-        move_rows(net, b, &b.states[a.root_sp + k].dirty, &m)
-        m.src[0] = acc_at(a, k - 1, 0)
-        m.src[1] = acc_at(a, k - 1, 1)
-        m.dst[0] = acc_at(a, k, 0)
-        m.dst[1] = acc_at(a, k, 1)
-        ly_kernels.update_move(&m, a.hidden)
-        a.computed[k][0] = a.computed[k][1] = 1
+        update_ply(a, net, b, k, &b.states[a.root_sp + k].dirty)
+
+
+# Both perspectives of the current ply up to date.  The search's common
+# case, one ply from a computed parent by a move that needs no refresh, is
+# inlined into the callers; the rest is catch_up's.
+cdef inline void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
+    cdef int p = b.sp - a.root_sp
+    cdef const DirtyPiece* d = &b.st.dirty
+    if a.computed[p][0] & a.computed[p][1]:
+        return
+    if (a.computed[p - 1][0] & a.computed[p - 1][1]
+            and (net.king_free or not moves_a_king(d))):
+        update_ply(a, net, b, p, d)
+    else:
+        catch_up(a, net, b, p)
 
 
 # Evaluation in centipawns from the side to move's view.
@@ -407,6 +434,72 @@ def bench_baseline(list fens, int repeats):
                     unmake_move(&pos.b)
                     count += 1
     return (ly_now_ms() - t0) / 1000.0, count
+
+
+def bench_kernel(Network net not None, list fens, int repeats, bint incremental):
+    """The SIMD kernels alone, on the rows bench_update reads: (seconds,
+    calls) of the refresh kernel over each legal move's feature rows (both
+    perspectives), or of the move kernel with each move's rows (moves that
+    refresh a king's side are left out).  The rows are found beforehand, so
+    what bench_update costs beyond this (and make+unmake) is bookkeeping."""
+    cdef AccStack a
+    cdef Position pos
+    cdef const DirtyPiece* d
+    cdef LyMove* rows = NULL
+    cdef int32_t* feats = NULL
+    cdef int* counts = NULL
+    cdef int r, i, c, n, k
+    cdef long long count = 0
+    cdef double seconds = 0
+    cdef unsigned short moves[256]
+    a.raw = NULL
+    acc_alloc(&a, net.net.hidden)
+    rows = <LyMove*>malloc(256 * sizeof(LyMove))
+    feats = <int32_t*>malloc(256 * 2 * MAX_ACTIVE_FEATURES * sizeof(int32_t))
+    counts = <int*>malloc(256 * 2 * sizeof(int))
+    try:
+        if rows == NULL or feats == NULL or counts == NULL:
+            raise MemoryError("cannot allocate the kernel benchmark")
+        for fen in fens:
+            pos = Position(fen)
+            board_reserve(&pos.b, 4)
+            acc_set_root(&a, &net.net, &pos.b)
+            n = generate_moves(&pos.b, moves, GEN_ALL)
+            k = 0
+            for i in range(n):
+                make_move(&pos.b, moves[i])
+                d = &pos.b.states[pos.b.sp].dirty
+                if not incremental:
+                    for c in range(2):
+                        counts[2 * k + c] = active_features_for(
+                            &pos.b, c, row_king(&net.net, &pos.b, c), feats + (2 * k + c) * MAX_ACTIVE_FEATURES)
+                    k += 1
+                elif net.net.king_free or not moves_a_king(d):
+                    move_rows(&net.net, &pos.b, d, &rows[k])
+                    for c in range(2):
+                        rows[k].src[c] = acc_at(&a, 0, c)
+                        rows[k].dst[c] = acc_at(&a, 1, c)
+                    k += 1
+                unmake_move(&pos.b)
+            t0 = time.thread_time()
+            with nogil:
+                for r in range(repeats):
+                    for i in range(k):
+                        if incremental:
+                            ly_kernels.update_move(&rows[i], a.hidden)
+                        else:
+                            for c in range(2):
+                                ly_kernels.update(acc_at(&a, 1, c), net.net.ft_b, net.net.ft_w,
+                                                  feats + (2 * i + c) * MAX_ACTIVE_FEATURES,
+                                                  counts[2 * i + c], NULL, 0, a.hidden)
+            seconds += time.thread_time() - t0
+            count += <long long>k * repeats
+        return seconds, count
+    finally:
+        free(rows)
+        free(feats)
+        free(counts)
+        acc_free(&a)
 
 
 cdef _bench(Network net, list fens, int repeats, bint incremental, bint output):

@@ -375,6 +375,30 @@ def test_incremental_evaluations_equal_full_evaluations():
             assert value == acc.evaluate(net, pos)
 
 
+def test_kernel_bench_times_the_moves_it_names():
+    """The kernel-only figures of benchmarks/nnue.py (bench_kernel) time one
+    refresh per legal move, and one move-kernel call per legal move that
+    needs no refresh: every move in a king-free net, all but king moves
+    (castling too) otherwise; counted against python-chess."""
+    fens = [chess.STARTING_FEN, "r3k2r/ppp2ppp/2n2q2/3pP3/1b1P4/2N5/PPPQ1PPP/R3K2R w KQkq d6 0 9",
+            "8/P5k1/8/8/8/8/6Kp/8 w - - 0 1"]
+    legal = kings = 0
+    for fen in fens:
+        board = chess.Board(fen)
+        for move in board.legal_moves:
+            legal += 1
+            kings += board.piece_type_at(move.from_square) == chess.KING
+    assert kings > 5
+    fnet = FloatNet.random(32, 4)
+    fnet.A = np.tile(fnet.A[:640], (64, 1))
+    king_free = Network.from_quantized(fnet.quantize())
+    _, _, net = nets(32, 1)
+    assert acc.bench_kernel(net, fens, 3, False)[1] == 3 * legal
+    assert acc.bench_kernel(net, fens, 3, True)[1] == 3 * (legal - kings)
+    assert acc.bench_kernel(king_free, fens, 3, True)[1] == 3 * legal
+    assert acc.bench_kernel(net, fens, 0, True)[1] == 0
+
+
 def test_check_incremental_refuses_paths_longer_than_the_stack():
     _, _, net = nets(32, 1)
     moves = []
