@@ -137,15 +137,6 @@ cdef inline bint moved_own_king(const DirtyPiece* d, int c) noexcept nogil:
     return False
 
 
-# Does move d move a king of either colour (castling included)?
-cdef inline bint moves_a_king(const DirtyPiece* d) noexcept nogil:
-    cdef int i
-    for i in range(d.count):
-        if (d.piece[i] & 7) == KING:
-            return True
-    return False
-
-
 cdef const int32_t* PIECE_SQUARE = piece_square_table()
 
 
@@ -244,7 +235,7 @@ cdef void catch_up(AccStack* a, const NetData* net, const Board* b, int p) noexc
     cdef const DirtyPiece* d
     while not (a.computed[j][0] & a.computed[j][1]):     # ply 0, the root, always is
         d = &b.states[a.root_sp + j].dirty
-        if not net.king_free and moves_a_king(d):
+        if not net.king_free and (moved_own_king(d, 0) or moved_own_king(d, 1)):
             if not a.computed[p][0]:
                 update_perspective(a, net, b, 0)
             if not a.computed[p][1]:
@@ -264,7 +255,7 @@ cdef inline void acc_update(AccStack* a, const NetData* net, const Board* b) noe
     if a.computed[p][0] & a.computed[p][1]:
         return
     if (a.computed[p - 1][0] & a.computed[p - 1][1]
-            and (net.king_free or not moves_a_king(d))):
+            and (net.king_free or not (moved_own_king(d, 0) or moved_own_king(d, 1)))):
         update_ply(a, net, b, p, d)
     else:
         catch_up(a, net, b, p)
@@ -438,7 +429,7 @@ def bench_baseline(list fens, int repeats):
 
 def bench_kernel(Network net not None, list fens, int repeats, bint incremental):
     """The SIMD kernels alone, on the rows bench_update reads: (seconds,
-    calls) of the refresh kernel over each legal move's feature rows (both
+    accumulator pairs) of the refresh kernel over each legal move's feature rows (both
     perspectives), or of the move kernel with each move's rows (moves that
     refresh a king's side are left out).  The rows are found beforehand, so
     what bench_update costs beyond this (and make+unmake) is bookkeeping."""
@@ -468,13 +459,13 @@ def bench_kernel(Network net not None, list fens, int repeats, bint incremental)
             k = 0
             for i in range(n):
                 make_move(&pos.b, moves[i])
-                d = &pos.b.states[pos.b.sp].dirty
+                d = &pos.b.st.dirty
                 if not incremental:
                     for c in range(2):
                         counts[2 * k + c] = active_features_for(
                             &pos.b, c, row_king(&net.net, &pos.b, c), feats + (2 * k + c) * MAX_ACTIVE_FEATURES)
                     k += 1
-                elif net.net.king_free or not moves_a_king(d):
+                elif net.net.king_free or not (moved_own_king(d, 0) or moved_own_king(d, 1)):
                     move_rows(&net.net, &pos.b, d, &rows[k])
                     for c in range(2):
                         rows[k].src[c] = acc_at(&a, 0, c)
