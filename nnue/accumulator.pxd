@@ -1,7 +1,8 @@
 # Accumulators: for each ply of the search, the transformer output of both
 # perspectives (int16 [2][hidden]), updated lazily from the parent ply with
 # the pieces the move changed, and refreshed from scratch only when the
-# perspective's own king has moved.  Refreshes go through a per-king-square
+# perspective's own king has moved to a square with other rows (another king
+# bucket).  Refreshes go through a per-king-square
 # cache ("Finny table"): for each perspective and king square, the
 # accumulator of the pieces last seen with the king there, so a refresh
 # only applies the pieces that differ since.

@@ -62,12 +62,15 @@ cdef inline int16_t* acc_at(AccStack* a, int ply, int perspective) noexcept nogi
     return a.data + (<size_t>(2 * ply + perspective)) * a.hidden
 
 
-# The king square whose block of rows perspective c reads: its own king's;
-# for a king-free net, whose 64 blocks are equal and which keeps only block
-# 0 in memory (320 KB that stay cached instead of 20 MB), the square of
-# block 0 (a1 after c's flip).
+# The king square whose block of rows perspective c reads.  The net keeps
+# each distinct block once (NetData.king_row): block r sits where the rows
+# of king square r would be, so the square handed to the feature code is r,
+# flipped back for Black.  A king-free net keeps one block (320 KB that stay
+# cached instead of 20 MB), block 0.
 cdef inline int row_king(const NetData* net, const Board* b, int c) noexcept nogil:
-    return 56 * c if net.king_free else king_square(b, c)
+    if net.king_free:
+        return 56 * c
+    return net.king_row[king_square(b, c) ^ (56 * c)] ^ (56 * c)
 
 
 cdef inline void refresh(AccStack* a, const NetData* net, const Board* b, int ply, int c) noexcept nogil:
@@ -129,11 +132,15 @@ cdef void acc_set_root(AccStack* a, const NetData* net, const Board* b) noexcept
     refresh(a, net, b, 0, 1)
 
 
-cdef inline bint moved_own_king(const DirtyPiece* d, int c) noexcept nogil:
+# Did move d take c's king to a square with other rows (a refresh of c)?
+# Within one block (a king bucket) the rows stay, so the update goes on.
+cdef inline bint changes_king_block(const NetData* net, const DirtyPiece* d, int c) noexcept nogil:
     cdef int i
+    if net.king_free:
+        return False
     for i in range(d.count):
         if d.piece[i] == ((c << 3) | KING):
-            return True
+            return net.king_row[d.frm[i] ^ (56 * c)] != net.king_row[d.to[i] ^ (56 * c)]
     return False
 
 
@@ -163,14 +170,14 @@ cdef inline void dirty_rows(const DirtyPiece* d, int c, int ksq, int32_t* add, i
 
 # Bring perspective c of the current ply up to date: walk back to the last
 # computed ply, then apply each move's changes in one fused pass per ply;
-# if c's king moved on the way, refresh through the cache instead.
+# if c's king moved to another block of rows on the way, refresh through the cache instead.
 cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, int c) noexcept nogil:
     cdef int p = b.sp - a.root_sp
     cdef int j = p, k, ksq, n_add, n_sub
     cdef int32_t add[3]
     cdef int32_t sub[3]
     while j > 0 and not a.computed[j][c]:
-        if not net.king_free and moved_own_king(&b.states[a.root_sp + j].dirty, c):
+        if changes_king_block(net, &b.states[a.root_sp + j].dirty, c):
             cache_refresh(a, net, b, p, c)
             return
         j -= 1
@@ -235,7 +242,7 @@ cdef void catch_up(AccStack* a, const NetData* net, const Board* b, int p) noexc
     cdef const DirtyPiece* d
     while not (a.computed[j][0] & a.computed[j][1]):     # ply 0, the root, always is
         d = &b.states[a.root_sp + j].dirty
-        if not net.king_free and (moved_own_king(d, 0) or moved_own_king(d, 1)):
+        if changes_king_block(net, d, 0) or changes_king_block(net, d, 1):
             if not a.computed[p][0]:
                 update_perspective(a, net, b, 0)
             if not a.computed[p][1]:
@@ -255,7 +262,7 @@ cdef inline void acc_update(AccStack* a, const NetData* net, const Board* b) noe
     if a.computed[p][0] & a.computed[p][1]:
         return
     if (a.computed[p - 1][0] & a.computed[p - 1][1]
-            and (net.king_free or not (moved_own_king(d, 0) or moved_own_king(d, 1)))):
+            and not (changes_king_block(net, d, 0) or changes_king_block(net, d, 1))):
         update_ply(a, net, b, p, d)
     else:
         catch_up(a, net, b, p)
@@ -465,7 +472,7 @@ def bench_kernel(Network net not None, list fens, int repeats, bint incremental)
                         counts[2 * k + c] = active_features_for(
                             &pos.b, c, row_king(&net.net, &pos.b, c), feats + (2 * k + c) * MAX_ACTIVE_FEATURES)
                     k += 1
-                elif net.net.king_free or not (moved_own_king(d, 0) or moved_own_king(d, 1)):
+                elif not (changes_king_block(&net.net, d, 0) or changes_king_block(&net.net, d, 1)):
                     move_rows(&net.net, &pos.b, d, &rows[k])
                     for c in range(2):
                         rows[k].src[c] = acc_at(&a, 0, c)

@@ -8,9 +8,20 @@ import itertools
 import numpy as np
 
 from nnue.format import QuantizedNet, read_net, eval_rational
-from nnue.features import HALFKP_FEATURES_PY
 
 _serials = itertools.count(1)
+
+
+def king_block_map(ft_weights):
+    """(row_of, distinct): for each of the 64 king blocks of [40960, H]
+    weights, the number of the first equal block among the distinct ones,
+    and the distinct blocks' king squares in order."""
+    blocks = np.ascontiguousarray(np.asarray(ft_weights, dtype=np.int16)).reshape(64, -1)
+    first = {}
+    row_of = []
+    for k in range(64):
+        row_of.append(first.setdefault(blocks[k].tobytes(), len(first)))
+    return row_of, [row_of.index(r) for r in range(len(first))]
 
 
 cdef class Network:
@@ -39,17 +50,18 @@ cdef class Network:
 
     def _load(self, qnet):
         cdef int h = qnet.hidden
-        # A net trained without king-specific weights (ladya train
-        # --king-lr 0) has the same rows under every king square: the
-        # accumulator never needs a refresh when a king moves, and one block
-        # of 640 rows is all the engine keeps (nnue/accumulator.pyx row_king).
-        blocks = np.asarray(qnet.ft_weights).reshape(64, -1)
-        cdef bint king_free = bool((blocks == blocks[0]).all())
-        cdef size_t n_w = <size_t>(640 if king_free else HALFKP_FEATURES_PY) * h
+        # A king-bucketed net (ladya train --king-buckets) has the same rows
+        # under all the king squares of a bucket, a king-free one under all
+        # 64: the engine keeps each distinct block once (less memory, rows
+        # that stay cached) and refreshes an accumulator only when a king
+        # moves to a square of another block (nnue/accumulator.pyx row_king).
+        row_of, distinct = king_block_map(qnet.ft_weights)
+        cdef size_t n_w = <size_t>len(distinct) * 640 * h
         cdef size_t total = (n_w + h + 2 * h + h) * sizeof(int16_t) + 4 * 64
         cdef char* raw = <char*>malloc(total + 64)
         cdef char* p
-        cdef const int16_t[:, ::1] w = np.ascontiguousarray(qnet.ft_weights, dtype=np.int16)
+        cdef const int16_t[:, ::1] w = np.ascontiguousarray(
+            np.asarray(qnet.ft_weights, dtype=np.int16).reshape(64, -1)[distinct])
         cdef const int16_t[::1] b = np.ascontiguousarray(qnet.ft_bias, dtype=np.int16)
         cdef const int16_t[::1] o = np.ascontiguousarray(qnet.out_weights, dtype=np.int16)
         if raw == NULL:
@@ -75,7 +87,10 @@ cdef class Network:
         self.net.scale = qnet.scale
         self.net.activation = qnet.activation
         self.net.out_mul, self.net.out_div = eval_rational(qnet.activation, qnet.qa, qnet.qb, qnet.scale)
-        self.net.king_free = king_free
+        for k in range(64):
+            self.net.king_row[k] = row_of[k]
+        self.net.king_blocks = len(distinct)
+        self.net.king_free = len(distinct) == 1
         self.net.serial = next(_serials)
         self.description = qnet.description
 
@@ -87,6 +102,17 @@ cdef class Network:
     def activation(self):
         """'crelu' or 'screlu'."""
         return "screlu" if self.net.activation else "crelu"
+
+    @property
+    def king_blocks(self):
+        """Distinct king-square blocks of feature rows (1 to 64)."""
+        return self.net.king_blocks
+
+    @property
+    def king_block_of(self):
+        """For each king square (from the perspective's own side), the
+        number of its distinct block: equal numbers, equal rows."""
+        return tuple(self.net.king_row[k] for k in range(64))
 
     @property
     def king_free(self):

@@ -1,5 +1,6 @@
 """`ladya loop` end to end on a tiny configuration: self-play, training, a
-gating match in real UCI games, the log, and resuming a finished run."""
+gating match in real UCI games, the log, and resuming a finished run; and
+the gate (an SPRT on game pairs) on simulated matches."""
 import json
 import subprocess
 import sys
@@ -28,8 +29,11 @@ def test_one_generation_and_resume(tmp_path):
     assert Path(gen["net"]).is_file()
     m = gen["match"]
     assert m["wins"] + m["draws"] + m["losses"] == 2 and m["opponent"] == "bootstrap"
-    # promotion follows the documented rule
-    assert gen["promoted"] == (m["elo"] > 0 and m["los"] >= 0.9)
+    # one opening with both colours: one pair; the SPRT cannot decide on it
+    assert sum(m["pentanomial"]) == 1
+    assert m["sprt"] == {"elo0": 0.0, "elo1": 10.0, "alpha": 0.05, "beta": 0.05}
+    assert m["llr_bounds"] == pytest.approx([-2.944, 2.944], abs=1e-3)
+    assert m["decision"] is None and not gen["promoted"]
     assert state["best"] == (gen["net"] if gen["promoted"] else "bootstrap")
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [r["gen"] for r in log] == [0]
@@ -45,3 +49,90 @@ def test_missing_openings_is_a_clear_error(tmp_path):
                           "--openings", str(tmp_path / "nope.epd")],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "openings" in run.stderr
+
+
+def _fake_match(monkeypatch, pair_points):
+    """Make the gating match a Tally of pairs in which the new net scored
+    `pair_points` (0..2 each), stopped where the SPRT decides as in
+    training/match.py, without playing."""
+    from training import match
+    calls = {}
+
+    def play_match(**kw):
+        calls.update(kw)
+        t = match.Tally(kw["sprt"])
+        for i, pts in enumerate(pair_points):
+            if t.decision is not None or 2 * i >= kw["games"]:
+                break
+            first = min(pts, 1.0)
+            for number, p in ((2 * i + 1, first), (2 * i + 2, pts - first)):
+                white = (number - 1) % 2
+                wp = p if white == 0 else 1 - p
+                t.add(match.GameResult(number=number, opening=i, white=white, reason="test",
+                                       kind="normal", result={1: "1-0", 0.5: "1/2-1/2", 0: "0-1"}[wp]))
+        return t
+
+    monkeypatch.setattr(match, "play_match", play_match)
+    return calls
+
+
+@pytest.mark.parametrize("pair_points, games, decision", [([2.0] * 500, 1000, "H1"),
+                                                           ([1.0] * 500, 1000, "H0"),
+                                                           ([1.5, 0.5] * 500, 40, None)])
+def test_gate_promotes_only_when_the_sprt_accepts_h1(tmp_path, monkeypatch, pair_points, games,
+                                                      decision):
+    from training.loop import BOOTSTRAP, Loop, LoopConfig
+    book = tmp_path / "book.epd"
+    book.write_text("rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq -\n")
+    calls = _fake_match(monkeypatch, pair_points)
+    loop = Loop(LoopConfig(workdir=str(tmp_path / "run"), openings=str(book), games=games),
+                log=lambda m: None)
+    rec = {"gen": 0, "net": str(tmp_path / "gen-000" / "net.nnue")}
+    loop.match(0, rec)
+    assert calls["sprt"] == (0.0, 10.0, 0.05, 0.05) and calls["games"] == games
+    m = rec["match"]
+    assert m["decision"] == decision
+    assert rec["promoted"] == (decision == "H1")
+    assert loop.state["best"] == (rec["net"] if decision == "H1" else BOOTSTRAP)
+    assert sum(m["pentanomial"]) == (m["wins"] + m["draws"] + m["losses"]) // 2
+    lower, upper = m["llr_bounds"]
+    if decision == "H1":
+        assert m["llr"] >= upper and m["elo"] > 0 and sum(m["pentanomial"]) < 500
+    elif decision == "H0":
+        assert m["llr"] <= lower and sum(m["pentanomial"]) < 500
+    else:   # the cap: 20 pairs, no decision, no promotion
+        assert sum(m["pentanomial"]) == 20 and lower < m["llr"] < upper
+    json.dumps(rec)    # the record goes into state.json
+
+
+def test_state_from_before_the_sprt_gate_still_loads(tmp_path):
+    """A state.json written with the LOS gate (no pair or SPRT fields) is
+    resumed: finished generations are kept and plotted as before."""
+    from training.loop import Loop, LoopConfig
+    book = tmp_path / "book.epd"
+    book.write_text("rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq -\n")
+    run = tmp_path / "run"
+    run.mkdir()
+    old = {"gen": 0, "stage": "done", "positions": 300, "net": str(run / "gen-000" / "net.nnue"),
+           "promoted": False, "best_elo_after": 0.0,
+           "match": {"opponent": "bootstrap", "wins": 1, "draws": 0, "losses": 1, "elo": 0.0,
+                     "elo_low": -500.0, "elo_high": 500.0, "los": 0.5, "tc": "3+0.05"}}
+    state = {"best": "bootstrap", "best_elo": 0.0, "generations": [old]}
+    (run / "state.json").write_text(json.dumps(state))
+    loop = Loop(LoopConfig(workdir=str(run), openings=str(book), generations=1), log=lambda m: None)
+    assert loop.run() == state
+    loop.plot()
+
+
+def test_gate_options_on_the_command_line(tmp_path):
+    import argparse
+    from training.cli import add_parsers
+    parser = argparse.ArgumentParser()
+    add_parsers(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["loop", "--elo0", "-1", "--elo1", "4", "--alpha", "0.1",
+                              "--beta", "0.2", "--games", "400"])
+    assert (args.elo0, args.elo1, args.alpha, args.beta, args.games) == (-1.0, 4.0, 0.1, 0.2, 400)
+    assert parser.parse_args(["loop"]).games == 1000
+    for bad in (["--games", "7"], ["--elo0", "5", "--elo1", "0"]):
+        run = _loop(tmp_path / "bad", *bad)
+        assert run.returncode == 2 and "error" in run.stderr

@@ -73,38 +73,6 @@ def test_los():
     assert ms.los(30, 0, 20) == pytest.approx(0.5 * (1 + math.erf(1.0)))
 
 
-def test_llr_formula():
-    # 60 wins, 20 draws, 20 losses; H0 elo 0, H1 elo 10.
-    n, s = 100, 0.7
-    var = (60 * 0.3 ** 2 + 20 * 0.2 ** 2 + 20 * 0.7 ** 2) / n
-    s0 = 0.5
-    s1 = 1 / (1 + 10 ** (-10 / 400))
-    expected = n * (s1 - s0) * (2 * s - s0 - s1) / (2 * var)
-    assert ms.llr(60, 20, 20, 0, 10) == pytest.approx(expected)
-
-
-def test_llr_sign_and_scaling():
-    # Scoring above both hypotheses favours H1, below favours H0.
-    assert ms.llr(30, 40, 10, 0, 10) > 0
-    assert ms.llr(10, 40, 30, 0, 10) < 0
-    # An even score against H0 = -10 / H1 = +10 is exactly in the middle.
-    assert ms.llr(25, 50, 25, -10, 10) == pytest.approx(0.0, abs=1e-12)
-    # Same proportions, twice the games: twice the evidence.
-    assert ms.llr(60, 80, 40, 0, 5) == pytest.approx(2 * ms.llr(30, 40, 20, 0, 5))
-    # Swapping the hypotheses flips the sign.
-    assert ms.llr(30, 40, 20, 5, 0) == pytest.approx(-ms.llr(30, 40, 20, 0, 5))
-    # No information yet.
-    assert ms.llr(0, 0, 0, 0, 5) == 0.0
-    # Identical results (zero sample variance) still point the right way:
-    # the module then adds one win and one loss, here written out.
-    assert ms.llr(8, 0, 0, 0, 10) > 0
-    assert ms.llr(0, 0, 8, 0, 10) < 0
-    assert ms.llr(0, 8, 0, 0, 10) < 0        # all draws: elo 0 is H0
-    n, s, var = 10, 0.5, 2 * 0.25 / 10
-    s1 = 1 / (1 + 10 ** (-10 / 400))
-    assert ms.llr(0, 8, 0, 0, 10) == pytest.approx(n * (s1 - 0.5) * (2 * s - 0.5 - s1) / (2 * var))
-
-
 def test_sprt_bounds_and_decision():
     lower, upper = ms.sprt_bounds(0.05, 0.05)
     assert lower == pytest.approx(math.log(0.05 / 0.95))
@@ -114,8 +82,8 @@ def test_sprt_bounds_and_decision():
     assert ms.sprt_decision(-3.0, 0.05, 0.05) == "H0"
     assert ms.sprt_decision(1.0, 0.05, 0.05) is None
     # A lopsided match eventually accepts H1, a reversed one H0.
-    assert ms.sprt_decision(ms.llr(300, 400, 200, 0, 10), 0.05, 0.05) == "H1"
-    assert ms.sprt_decision(ms.llr(200, 400, 300, 0, 10), 0.05, 0.05) == "H0"
+    assert ms.sprt_decision(ms.pentanomial_llr([20, 60, 120, 100, 40], 0, 10), 0.05, 0.05) == "H1"
+    assert ms.sprt_decision(ms.pentanomial_llr([40, 100, 120, 60, 20], 0, 10), 0.05, 0.05) == "H0"
 
 
 def test_edit_mode_setup_reproduces_the_position():
@@ -149,3 +117,208 @@ def test_edit_mode_setup_reproduces_the_position():
         assert board.board_fen() == target.board_fen()
         assert board.turn == target.turn
         assert board.ep_square == target.ep_square
+
+
+# --------------------------------------------------------------------------
+# Pentanomial: game pairs
+
+def fastchess_ptnml(ll, ld, wl, dd, wd, ww):
+    """Our bins (pairs scoring 0, 1/2, 1, 3/2, 2 points) from the counts in
+    fastchess's `Stats(ll, ld, wl, dd, wd, ww)` (app/src/matchmaking/stats.hpp)."""
+    return [ll, ld, wl + dd, wd, ww]
+
+
+def test_pair_bins():
+    assert [ms.pair_bin(p) for p in (0, 0.5, 1, 1.5, 2)] == [0, 1, 2, 3, 4]
+    for bad in (-0.5, 2.5, 0.25):
+        with pytest.raises(ValueError):
+            ms.pair_bin(bad)
+
+
+def test_pentanomial_score_and_variance():
+    # 1 pair LL, 2 pairs of 1/2 point, 3 of 1, 2 of 3/2, 2 WW: per-game scores
+    # 0, .25, .5, .75, 1 with mean (0 + .5 + 1.5 + 1.5 + 2) / 10 = 0.55.
+    p = [1, 2, 3, 2, 2]
+    assert ms.pentanomial_score(p) == pytest.approx(0.55)
+    var = (0.55 ** 2 + 2 * 0.3 ** 2 + 3 * 0.05 ** 2 + 2 * 0.2 ** 2 + 2 * 0.45 ** 2) / 10
+    assert ms.pentanomial_variance(p) == pytest.approx(var)
+    hi = 0.55 + 1.959963984540054 * math.sqrt(var / 10)
+    assert ms.pentanomial_elo_interval(p)[2] == pytest.approx(400 * math.log10(hi / (1 - hi)))
+    with pytest.raises(ValueError):
+        ms.pentanomial_score([0] * 5)
+
+
+def test_pentanomial_elo_matches_fastchess():
+    # fastchess app/tests/elo_test.cpp, "EloPentanomial 1..3": diff() and
+    # error() (logistic Elo, 95%), to the two decimals it checks.
+    for counts, elo, err in (((34, 54, 31, 32, 64, 75), 55.58, 27.65),
+                             ((332, 433, 457, 41, 333, 334), -8.64, 10.33),
+                             ((7895, 8757, 5485, 200, 568, 9999), -21.04, 2.95)):
+        p = fastchess_ptnml(*counts)
+        assert ms.pentanomial_elo_interval(p)[0] == pytest.approx(elo, abs=0.01)
+        assert ms.pentanomial_elo_error(p) == pytest.approx(err, abs=0.01)
+    assert ms.format_pentanomial_elo(fastchess_ptnml(34, 54, 31, 32, 64, 75)) == "+55.6 +- 27.7"
+    assert ms.format_pentanomial_elo([0, 0, 0, 0, 3]) == "+inf"
+
+
+def test_pentanomial_llr_matches_fastchess():
+    # fastchess app/tests/sprt_test.cpp, "logistic pentanomial 1" and "2"
+    # (fishtest's LLR_logistic on the same counts).
+    assert ms.pentanomial_llr(fastchess_ptnml(223, 9863, 20279, 1000, 10037, 246),
+                              0.5, 2.5) == pytest.approx(-3.07, abs=0.01)
+    assert ms.pentanomial_llr(fastchess_ptnml(871, 26175, 55003, 980, 26678, 821),
+                              0, 2) == pytest.approx(-4.98, abs=0.01)
+
+
+def test_mle_with_mean_is_the_constrained_maximum():
+    """Checked without the Lagrange argument: the distribution has the asked
+    mean, and no step that keeps the total and the mean (the second
+    differences span those steps) raises the likelihood; the log-likelihood
+    is concave, so a local maximum is the maximum."""
+    import random
+    rng = random.Random(5)
+    probs = [0.05, 0.2, 0.45, 0.2, 0.1]
+    loglik = lambda q: sum(p * math.log(x) for p, x in zip(probs, q))  # noqa: E731
+    steps = [(1, -2, 1, 0, 0), (0, 1, -2, 1, 0), (0, 0, 1, -2, 1)]
+    for mean in (0.3, 0.5, 0.51, 0.7, 0.95):
+        q = ms.mle_with_mean(probs, ms.PAIR_BINS, mean)
+        assert sum(q) == pytest.approx(1.0, abs=1e-12)
+        assert sum(a * x for a, x in zip(ms.PAIR_BINS, q)) == pytest.approx(mean, abs=1e-12)
+        assert min(q) > 0
+        best = loglik(q)
+        for _ in range(300):
+            c = [rng.uniform(-1, 1) for _ in steps]
+            eps = 10 ** rng.uniform(-6, -2)
+            moved = [x + eps * sum(ci * s[i] for ci, s in zip(c, steps)) for i, x in enumerate(q)]
+            if min(moved) > 0:
+                assert loglik(moved) <= best + 1e-15
+    with pytest.raises(ValueError):
+        ms.mle_with_mean(probs, ms.PAIR_BINS, 1.0)
+
+
+def test_pentanomial_llr_properties():
+    # All pairs drawn (each 1 point of 2): no evidence between symmetric
+    # hypotheses, evidence for elo 0 against elo 10.
+    assert ms.pentanomial_llr([0, 0, 50, 0, 0], -10, 10) == pytest.approx(0.0, abs=1e-9)
+    assert ms.pentanomial_llr([0, 0, 50, 0, 0], 0, 10) < 0
+    assert ms.pentanomial_llr([0, 0, 100, 0, 0], 0, 10) < ms.pentanomial_llr([0, 0, 50, 0, 0], 0, 10)
+    # Sign: winning pairs favour H1, losing pairs H0.
+    assert ms.pentanomial_llr([0, 5, 20, 15, 5], 0, 10) > 0
+    assert ms.pentanomial_llr([5, 15, 20, 5, 0], 0, 10) < 0
+    # Mirroring the counts and the hypotheses flips the sign.
+    p = [3, 40, 90, 50, 7]
+    assert ms.pentanomial_llr(p[::-1], -10, 0) == pytest.approx(-ms.pentanomial_llr(p, 0, 10))
+    assert ms.pentanomial_llr([0] * 5, 0, 10) == 0.0
+    # One-sided results stay finite (empty bins count 1e-3 pairs).
+    assert 0 < ms.pentanomial_llr([0, 0, 0, 0, 1], 0, 10) < 0.1
+    assert ms.sprt_decision(ms.pentanomial_llr([0, 0, 0, 0, 150], 0, 10), 0.05, 0.05) == "H1"
+
+
+def test_pentanomial_llr_approaches_the_normal_approximation():
+    # For many pairs near the hypotheses the GSPRT is the normal
+    # approximation n (s1 - s0) (2 s - s0 - s1) / (2 var) with the per-pair
+    # mean s and variance var (Van den Bergh, GSPRT_approximation.pdf;
+    # fishtest's LLR_alt2).
+    for p, elo0, elo1 in (([100, 2000, 5000, 2100, 120], 0, 5),
+                          ([300, 2500, 5000, 2700, 400], 0, 10),
+                          ([10789, 19328, 33806, 19402, 10543], -3, 1)):
+        n, s = sum(p), ms.pentanomial_score(p)
+        var = ms.pentanomial_variance(p)
+        s0, s1 = ms.score_from_elo(elo0), ms.score_from_elo(elo1)
+        normal = n * (s1 - s0) * (2 * s - s0 - s1) / (2 * var)
+        assert ms.pentanomial_llr(p, elo0, elo1) == pytest.approx(normal, rel=0.01)
+
+
+def test_sprt_bounds_are_symmetric_for_equal_error_rates():
+    lower, upper = ms.sprt_bounds(0.05, 0.05)
+    assert lower == pytest.approx(-2.944, abs=1e-3) and upper == pytest.approx(2.944, abs=1e-3)
+
+
+def test_check_sprt():
+    ms.check_sprt(0, 10, 0.05, 0.05)
+    for bad in ((10, 0, 0.05, 0.05), (0, 0, 0.05, 0.05), (0, 10, 0, 0.05), (0, 10, 0.5, 0.5)):
+        with pytest.raises(ValueError):
+            ms.check_sprt(*bad)
+
+
+# --------------------------------------------------------------------------
+# The match runner's pairs and SPRT (training/match.py)
+
+def game(number, points_of_engine1):
+    """A finished game of engine 1 (White in odd-numbered games)."""
+    from training import match
+    white = (number - 1) % 2
+    white_points = points_of_engine1 if white == 0 else 1 - points_of_engine1
+    result = {1: "1-0", 0.5: "1/2-1/2", 0: "0-1"}[white_points]
+    return match.GameResult(number=number, opening=(number - 1) // 2, white=white,
+                            result=result, reason="test", kind="normal")
+
+
+def test_tally_counts_a_pair_once_both_games_are_done():
+    from training import match
+    t = match.Tally()
+    # Games finish out of order (concurrency): pair 0 = games 1-2, pair 1 = 3-4.
+    assert not t.add(game(2, 1))
+    assert not t.add(game(3, 0.5))
+    assert t.ptnml == [0] * 5
+    assert t.add(game(1, 0.5))        # pair 0: 1.5 points
+    assert t.add(game(4, 0))          # pair 1: 0.5 points
+    assert not t.add(game(5, 1))      # a lone game (odd --games) is no pair
+    assert t.ptnml == [0, 1, 0, 1, 0] and t.pairs == 2
+    assert (t.w, t.d, t.l) == (2, 2, 1)
+
+
+def test_tally_sprt_decides_on_pairs():
+    from training import match
+    t = match.Tally((0.0, 10.0, 0.05, 0.05))
+    number = 0
+    while t.decision is None:
+        number += 2
+        t.add(game(number - 1, 1))
+        t.add(game(number, 1))
+        assert number < 1000
+    assert t.decision == "H1" and t.llr() >= t.bounds()[1]
+    assert t.ptnml == [0, 0, 0, 0, number // 2]
+    # The decision stands while the pairs in flight finish.
+    t.add(game(number + 1, 0))
+    t.add(game(number + 2, 0))
+    assert t.decision == "H1"
+
+
+def test_parse_sprt():
+    from training.match import parse_sprt
+    assert parse_sprt(["0", "10", "0.05", "0.05"]) == (0.0, 10.0, 0.05, 0.05)
+    assert parse_sprt(["beta=0.1", "elo0=-2", "elo1=3", "alpha=0.05"]) == (-2.0, 3.0, 0.05, 0.1)
+    for bad in (["elo0=0", "elo1=10", "alpha=0.05", "gamma=1"], ["0", "x", "0.05", "0.05"],
+                ["10", "0", "0.05", "0.05"]):
+        with pytest.raises(ValueError):
+            parse_sprt(bad)
+
+
+def test_sprt_match_stops_after_whole_pairs(tmp_path, monkeypatch, capsys):
+    """run_match with three games at a time and an SPRT: it stops once the
+    SPRT decides, before the cap, and every game played belongs to a
+    finished pair.  Games are simulated (engine 1 wins every one)."""
+    import asyncio
+    import random
+    from training import match
+    rng = random.Random(3)
+
+    async def fake_game(number, opening, fen, players, white, names, args):
+        await asyncio.sleep(rng.uniform(0, 0.002))
+        return game(number, 1)
+
+    monkeypatch.setattr(match, "play_game", fake_game)
+    book = tmp_path / "book.epd"
+    book.write_text(chess.STARTING_FEN + "\n")
+    args = match.build_parser().parse_args(
+        ["--name1", "new", "--name2", "old", "--games", "1000", "--concurrency", "3",
+         "--openings", str(book), "--sprt", "elo0=0", "elo1=10", "alpha=0.05", "beta=0.05"])
+    args.tc_base, args.tc_inc = match.parse_tc(args.tc)
+    args.sprt = match.parse_sprt(args.sprt)
+    t = asyncio.run(match.run_match(args))
+    assert t.decision == "H1"
+    assert t.n < 1000 and t.n % 2 == 0 and t.pairs == t.n // 2 == t.ptnml[4]
+    out = capsys.readouterr().out
+    assert f"Ptnml(0-2): {t.ptnml}" in out
+    assert "H1 accepted" in out and "(-2.94, 2.94)" in out

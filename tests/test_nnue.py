@@ -362,6 +362,38 @@ def test_king_independent_net_skips_refreshes_and_stays_exact():
     assert not Network.from_quantized(QuantizedNet(w, qnet.ft_bias, qnet.out_weights, qnet.out_bias)).king_free
 
 
+@pytest.mark.parametrize("simd", SIMD_PATHS)
+@pytest.mark.parametrize("name", ["mirror4", "mirror16", "full"])
+def test_king_bucketed_nets_share_blocks_and_stay_exact(simd, name, restore_simd):
+    """A net exported from a king-bucket layout (training/buckets.py) keeps
+    one block per bucket and board half; king moves inside a block update
+    the accumulator, moves across blocks refresh it, and both stay
+    bit-identical to a full refresh and to the numpy reference, which reads
+    the rows of the real king squares from the full 64 blocks."""
+    from training.buckets import layout
+    buckets = layout(name)
+    fnet = FloatNet.random(32, 11)
+    fnet.A = buckets.expand(fnet.A[:buckets.rows])
+    qnet = fnet.quantize()
+    net = Network.from_quantized(qnet)
+    halves = 2 if buckets.mirror else 1
+    assert net.king_blocks == min(64, buckets.count * halves)
+    block = net.king_block_of
+    for k in range(64):
+        for j in range(64):
+            same = buckets.bucket[k] == buckets.bucket[j] and (
+                not buckets.mirror or (k % 8 >= 4) == (j % 8 >= 4))
+            assert (block[k] == block[j]) == same
+    acc.select_simd(simd)
+    paths, _ = game_paths()
+    checked = 0
+    for fen, c960, moves, stride in paths[::12]:
+        checked += len(acc.check_incremental(net, Position(fen, chess960=c960), moves, stride))
+    assert checked > 2000
+    for pos in sample_positions(40):
+        assert acc.evaluate(net, pos) == int_eval(qnet, pos)
+
+
 def test_incremental_evaluations_equal_full_evaluations():
     """The evaluations check_incremental returns are those of a fresh
     evaluate() of the same position."""

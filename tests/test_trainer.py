@@ -645,3 +645,41 @@ def test_each_activation_trains_exports_and_the_engine_agrees(activation, materi
         Trainer(config(material_set, tmp_path / "x.nnue", init=str(out), activation=other))
     with pytest.raises(ValueError, match="activation"):
         Trainer(config(material_set, tmp_path / "y.nnue", activation="gelu"))
+
+
+@pytest.mark.parametrize("name", ["mirror4", "mirror16"])
+def test_king_buckets_train_and_export_plain_halfkp(name, data_dir, tmp_path):
+    """--king-buckets: the trainer fits one block of rows per bucket, the
+    export writes the usual 64 king blocks (the same rows for the squares
+    of a bucket, mirrored a<->h for a king on files e-h), the engine finds
+    one block per bucket and board half, and its integer evaluation follows
+    the float model as for any other net."""
+    from nnue.format import read_net
+    from training.buckets import layout
+    buckets = layout(name)
+    out = tmp_path / f"{name}.nnue"
+    t = Trainer(config(data_dir, out, king_buckets=name, lr=1e-2, epochs=1))
+    assert t.model.A.shape[0] == buckets.count * 640
+    first = t.validation_loss()
+    t.train_epoch()
+    assert t.validation_loss() < first
+    report = t.export(str(out))
+    assert report["eval_difference"]["mean_cp"] < 6 and report["eval_difference"]["max_cp"] < 25
+    w = read_net(out).ft_weights.reshape(64, 10, 64, -1)
+    for k in range(64):
+        j = k ^ 7 if k % 8 >= 4 else k          # the left-half square of k's bucket and mirror
+        rep = next(s for s in range(64) if buckets.bucket[s] == buckets.bucket[j] and s % 8 < 4)
+        assert (w[k] == (w[rep][:, [sq ^ 7 for sq in range(64)]] if k % 8 >= 4 else w[rep])).all()
+    net = Network(str(out))
+    assert net.king_blocks == 2 * buckets.count
+
+
+def test_king_bucket_checkpoint_must_match_the_layout(data_dir, tmp_path):
+    out = tmp_path / "b.nnue"
+    t = Trainer(config(data_dir, out, king_buckets="mirror4", epochs=1))
+    t.train_epoch()
+    t.save_checkpoint()
+    with pytest.raises(ValueError, match="king_buckets"):
+        Trainer(config(data_dir, out, king_buckets="mirror8", epochs=2)).load_checkpoint()
+    with pytest.raises(ValueError, match="unknown king-bucket layout"):
+        Trainer(config(data_dir, out, king_buckets="mirror5"))

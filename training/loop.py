@@ -12,10 +12,14 @@ A work directory holds everything::
 Generation 0 plays with the bootstrap evaluation; each later generation
 plays with the best net so far.  A new net is trained on the data of the
 last `window` generations (fine-tuning the best net, or from scratch), then
-plays a match in UCI games (training/match.py, openings from an EPD file)
-against the best so far, and is promoted only if it is better: its Elo
-estimate is positive and the likelihood of superiority reaches
-`promote_los`.
+plays a gating match in UCI games (training/match.py, openings from an EPD
+file, each played with both colours) against the best so far.  The gate is
+an SPRT on the game pairs (pentanomial, training/elo.py): H0 elo <= `elo0`
+against H1 elo >= `elo1` with error rates `alpha` (promoting a net that is
+not better) and `beta` (rejecting one that is).  The match stops as soon as
+the SPRT decides, and the net is promoted only if H1 is accepted; a match
+that reaches `games` without a decision does not promote (the new net has
+not shown that it is better, and the best so far stays).
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Optional
 
 from training import data as D
+from training import elo
 
 BOOTSTRAP = "bootstrap"
 
@@ -45,16 +50,20 @@ class LoopConfig:
     lr: float = 4e-3
     lam: float = 0.75                                #: lambda: weight of the search score in the target
     hidden: int = 256
+    king_buckets: str = "full"                       #: king-square layout of the trained weight blocks (ladya train --king-buckets)
     king_lr: float = 1.0                             #: learning-rate factor of the king-specific weights (0: king-independent net)
     mirror: float = 0.5                              #: share of positions mirrored a<->h while training
     activation: str = "screlu"                       #: screlu (squared clipped ReLU) | crelu
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)  #: trainer threads
     fine_tune: bool = True                           #: start training from the best net (else from scratch)
-    games: int = 100                                 #: games of each gating match
+    games: int = 1000                                #: cap on the games of each gating match (even: pairs)
     tc: str = "5+0.05"                               #: gating match time control, seconds+increment
     concurrency: int = 1                             #: games played at once in the gating match
     openings: Optional[str] = None                   #: EPD openings (default: ../shared/data/openings.epd)
-    promote_los: float = 0.9                         #: promote when likelihood of superiority >= this
+    elo0: float = 0.0                                #: gating SPRT H0: new net at most this much stronger (Elo)
+    elo1: float = 10.0                               #: gating SPRT H1: new net at least this much stronger (Elo)
+    alpha: float = 0.05                              #: gating SPRT: chance of promoting a net that is not stronger
+    beta: float = 0.05                               #: gating SPRT: chance of rejecting a net that is stronger
     seed: int = 1
     progress: bool = True
 
@@ -62,6 +71,27 @@ class LoopConfig:
 def _default_openings() -> Optional[str]:
     here = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openings.epd"
     return str(here) if here.exists() else None
+
+
+def match_record(tally, opponent: str, tc: str) -> dict:
+    """The generation record's account of a gating match (training/match.py's
+    Tally): games, pairs, the SPRT and the Elo from the pairs.  Records
+    written before the SPRT gate lack the pair and SPRT fields."""
+    w, d, l = tally.w, tally.d, tally.l
+    if tally.pairs:
+        interval = elo.pentanomial_elo_interval(tally.ptnml)
+    elif tally.n:
+        interval = elo.elo_interval(w, d, l)
+    else:
+        interval = (0.0, -1000.0, 1000.0)
+    # A one-sided match has an infinite estimate: keep the log finite.
+    e, lo, hi = (max(-1000.0, min(1000.0, x)) for x in interval)
+    elo0, elo1, alpha, beta = tally.sprt
+    return {"opponent": opponent, "wins": w, "draws": d, "losses": l,
+            "pentanomial": list(tally.ptnml), "elo": e, "elo_low": lo, "elo_high": hi,
+            "los": elo.los(w, d, l), "tc": tc,
+            "sprt": {"elo0": elo0, "elo1": elo1, "alpha": alpha, "beta": beta},
+            "llr": tally.llr(), "llr_bounds": list(tally.bounds()), "decision": tally.decision}
 
 
 class Loop:
@@ -79,6 +109,9 @@ class Loop:
             cfg.openings = _default_openings()
         if cfg.openings is None or not Path(cfg.openings).exists():
             raise ValueError("give --openings FILE (an EPD file of opening positions)")
+        if cfg.games < 2 or cfg.games % 2:
+            raise ValueError(f"--games must be even and at least 2 (game pairs), got {cfg.games}")
+        elo.check_sprt(cfg.elo0, cfg.elo1, cfg.alpha, cfg.beta)
 
     def save(self) -> None:
         tmp = self.state_path.with_suffix(".tmp")
@@ -115,7 +148,8 @@ class Loop:
         report = train(TrainConfig(data=data, out=str(net), epochs=self.cfg.epochs,
                                    batch_size=self.cfg.batch_size, lr=self.cfg.lr, lam=self.cfg.lam,
                                    hidden=self.cfg.hidden, threads=self.cfg.threads,
-                                   king_lr=self.cfg.king_lr, mirror=self.cfg.mirror,
+                                   king_buckets=self.cfg.king_buckets, king_lr=self.cfg.king_lr,
+                                   mirror=self.cfg.mirror,
                                    activation=self.cfg.activation,
                                    init=best if (self.cfg.fine_tune and best != BOOTSTRAP) else None,
                                    seed=self.cfg.seed + g, resume=True, progress=self.cfg.progress),
@@ -126,33 +160,32 @@ class Loop:
         rec["seconds_train"] = time.time() - t0
 
     def match(self, g: int, rec: dict) -> None:
-        from training import elo
         from training.match import play_match
         t0 = time.time()
         best = self.state["best"]
         cmd = f"{sys.executable} -m engine"
+        sprt = (self.cfg.elo0, self.cfg.elo1, self.cfg.alpha, self.cfg.beta)
         tally = play_match(
             engine1=cmd, engine2=cmd,
             options1={"EvalFile": rec["net"]}, options2={"EvalFile": best},
             name1=f"gen-{g:03d}", name2=("bootstrap" if best == BOOTSTRAP else Path(best).parent.name),
             games=self.cfg.games, tc=self.cfg.tc, concurrency=self.cfg.concurrency,
             openings=self.cfg.openings, seed=self.cfg.seed + g,
-            pgn=str(self.gen_dir(g) / "match.pgn"))
-        w, d, l = tally.w, tally.d, tally.l
-        # A one-sided match has an infinite estimate: keep the log finite.
-        e, lo, hi = (max(-1000.0, min(1000.0, x)) for x in elo.elo_interval(w, d, l)) \
-            if w + d + l else (0.0, -1000.0, 1000.0)
-        rec["match"] = {"opponent": best, "wins": w, "draws": d, "losses": l, "elo": e,
-                        "elo_low": lo, "elo_high": hi, "los": elo.los(w, d, l), "tc": self.cfg.tc}
+            pgn=str(self.gen_dir(g) / "match.pgn"), sprt=sprt)
+        rec["match"] = match_record(tally, best, self.cfg.tc)
         rec["seconds_match"] = time.time() - t0
-        promoted = e > 0 and rec["match"]["los"] >= self.cfg.promote_los
+        m = rec["match"]
+        promoted = m["decision"] == "H1"
         rec["promoted"] = promoted
         if promoted:
             self.state["best"] = rec["net"]
-            self.state["best_elo"] = self.state.get("best_elo", 0.0) + e
+            self.state["best_elo"] = self.state.get("best_elo", 0.0) + m["elo"]
         rec["best_elo_after"] = self.state["best_elo"]
-        self.log(f"gen {g}: +{w} ={d} -{l}, Elo {e:+.0f} [{lo:+.0f}, {hi:+.0f}], "
-                 f"LOS {rec['match']['los']:.2f} -> {'promoted' if promoted else 'not promoted'}")
+        verdict = {"H1": "H1 accepted: promoted", "H0": "H0 accepted: not promoted",
+                   None: f"no decision in {tally.n} games: not promoted"}[m["decision"]]
+        self.log(f"gen {g}: +{m['wins']} ={m['draws']} -{m['losses']}, Ptnml {m['pentanomial']}, "
+                 f"Elo {m['elo']:+.0f} [{m['elo_low']:+.0f}, {m['elo_high']:+.0f}], "
+                 f"LLR {m['llr']:.2f} ({m['llr_bounds'][0]:.2f}, {m['llr_bounds'][1]:.2f}) -> {verdict}")
 
     # -- driver -----------------------------------------------------------------
     def run(self) -> dict:

@@ -11,9 +11,14 @@ colours reversed.  The runner keeps the clocks itself: it measures each
 move's think time, subtracts it, adds the increment, and a side whose clock
 goes below -margin loses on time.  Every move is checked for legality; an
 illegal move, a crash or a hang loses the game and is reported apart.
-Games end by python-chess rules (board.outcome(claim_draw=True)), or by the
-optional adjudications.  Statistics (training/elo.py): W/D/L, score, Elo with
-95% error bars, LOS, and an optional SPRT that stops the match early.
+Games end by the rules as cutechess-cli and fastchess apply them
+(`game_outcome`), or by the optional adjudications.  Statistics
+(training/elo.py): W/D/L, score, Elo with 95% error bars, LOS, the game-pair
+counts (pentanomial) with their own Elo, and an optional SPRT on the pairs
+that stops the match early:
+
+    python benchmarks/match.py --engine2 "python -m engine" --option2 EvalFile=old.nnue \
+        --games 2000 --tc 5+0.05 --concurrency 2 --sprt elo0=0 elo1=10 alpha=0.05 beta=0.05
 
 UCI options: --option1 UCI_LimitStrength=true --option1 UCI_Elo=1320.
 """
@@ -29,7 +34,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import chess
 import chess.engine
@@ -208,6 +213,11 @@ class GameResult:
     pgn: str = ""
     plies: int = 0
 
+    @property
+    def pair(self) -> int:
+        """Index of the game pair (one opening, both colours) of this game."""
+        return (self.number - 1) // 2
+
     def points(self, engine: int) -> float:
         """Score of engine `engine` (0 or 1) in this game."""
         if self.result == "1/2-1/2":
@@ -276,15 +286,30 @@ def format_comment(info, seconds) -> str:
     return f"{text}{seconds:.2f}s"
 
 
-TERMINATION_TEXT = {
-    chess.Termination.CHECKMATE: "checkmate",
-    chess.Termination.STALEMATE: "stalemate",
-    chess.Termination.INSUFFICIENT_MATERIAL: "insufficient material",
-    chess.Termination.SEVENTYFIVE_MOVES: "75-move rule",
-    chess.Termination.FIVEFOLD_REPETITION: "fivefold repetition",
-    chess.Termination.FIFTY_MOVES: "50-move rule",
-    chess.Termination.THREEFOLD_REPETITION: "threefold repetition",
-}
+def game_outcome(board: chess.Board) -> Optional[Tuple[str, str]]:
+    """(result, reason) once the game is over by the rules, else None.
+
+    The rules as cutechess-cli and fastchess apply them, with no claim
+    needed: mate and stalemate; insufficient material (python-chess's
+    definition, the same set as cutechess's material count: no pawns, rooks
+    or queens, and a lone knight or only bishops on one square colour); the
+    fifty-move rule at 100 half-moves, unless the last of them mated; and
+    threefold repetition once the position has occurred three times.
+    Fivefold repetition and the 75-move rule are covered by these.  Not
+    python-chess's outcome(claim_draw=True): that already ends the game when
+    the side to move could claim a draw with its next move, turning games
+    that go on (and may be won) into draws."""
+    if board.is_checkmate():
+        return ("0-1" if board.turn == chess.WHITE else "1-0"), "checkmate"
+    if board.is_stalemate():
+        return "1/2-1/2", "stalemate"
+    if board.is_insufficient_material():
+        return "1/2-1/2", "insufficient material"
+    if board.halfmove_clock >= 100:
+        return "1/2-1/2", "50-move rule"
+    if board.is_repetition(3):
+        return "1/2-1/2", "threefold repetition"
+    return None
 
 
 class Player:
@@ -333,10 +358,9 @@ async def play_game(number, opening_index, fen, players, white, names, args) -> 
             break
 
     while result is None:
-        outcome = board.outcome(claim_draw=True)
+        outcome = game_outcome(board)
         if outcome is not None:
-            result = outcome.result()
-            reason = TERMINATION_TEXT.get(outcome.termination, outcome.termination.name.lower())
+            result, reason = outcome
             break
         verdict = adjudicator.verdict(board)
         if verdict:
@@ -413,13 +437,25 @@ async def play_game(number, opening_index, fen, players, white, names, args) -> 
 # The match
 
 
+Sprt = Tuple[float, float, float, float]   # elo0, elo1, alpha, beta
+
+
 class Tally:
-    def __init__(self):
+    """The match so far, from engine 1's view: games, and game pairs as a
+    pentanomial (`ptnml[k]`: pairs in which engine 1 scored k/2 points).  A
+    pair counts once both of its games are finished, in whatever order."""
+
+    def __init__(self, sprt: Optional[Sprt] = None):
         self.w = self.d = self.l = 0
+        self.ptnml = [0] * 5
         self.forfeits = {k: [0, 0] for k in ("time", "illegal", "crash", "hang")}
         self.games: List[GameResult] = []
+        self.sprt = sprt
+        self.decision: Optional[str] = None      # 'H1' / 'H0' from the pair that crossed a bound
+        self._half_pairs: Dict[int, float] = {}  # pair -> engine 1's points in its finished game
 
-    def add(self, g: GameResult):
+    def add(self, g: GameResult) -> bool:
+        """Count a finished game; True if it completed its pair."""
         pts = g.points(0)
         if pts == 1.0:
             self.w += 1
@@ -430,20 +466,42 @@ class Tally:
         if g.loser is not None:
             self.forfeits[g.kind][g.loser] += 1
         self.games.append(g)
+        first = self._half_pairs.pop(g.pair, None)
+        if first is None:
+            self._half_pairs[g.pair] = pts
+            return False
+        self.ptnml[ms.pair_bin(first + pts)] += 1
+        if self.sprt and self.decision is None:
+            _, _, alpha, beta = self.sprt
+            self.decision = ms.sprt_decision(self.llr(), alpha, beta)
+        return True
 
     @property
     def n(self):
         return self.w + self.d + self.l
+
+    @property
+    def pairs(self):
+        return sum(self.ptnml)
+
+    def llr(self) -> float:
+        """The SPRT's log-likelihood ratio over the finished pairs."""
+        elo0, elo1, _, _ = self.sprt
+        return ms.pentanomial_llr(self.ptnml, elo0, elo1)
+
+    def bounds(self) -> Tuple[float, float]:
+        _, _, alpha, beta = self.sprt
+        return ms.sprt_bounds(alpha, beta)
 
 
 def summary_line(t: Tally, names, args) -> str:
     s = ms.score(t.w, t.d, t.l)
     text = (f"{names[0]} vs {names[1]}: +{t.w} ={t.d} -{t.l} ({t.n} games)  "
             f"score {100 * s:.1f}%  Elo {ms.format_elo(t.w, t.d, t.l)}")
-    if args.sprt:
-        elo0, elo1, alpha, beta = args.sprt
-        lower, upper = ms.sprt_bounds(alpha, beta)
-        text += f"  LLR {ms.llr(t.w, t.d, t.l, elo0, elo1):.2f} ({lower:.2f}, {upper:.2f})"
+    text += f"  Ptnml {t.ptnml}"
+    if t.sprt:
+        lower, upper = t.bounds()
+        text += f"  LLR {t.llr():.2f} ({lower:.2f}, {upper:.2f})"
     return text
 
 
@@ -472,20 +530,31 @@ async def run_match(args) -> Tally:
     if names[0] == names[1]:
         names = [names[0] + " (1)", names[1] + " (2)"]
 
-    tally = Tally()
-    stop = asyncio.Event()
+    tally = Tally(args.sprt)
+    started = set()                       # pairs with a game begun
     pgn_file = open(args.pgn, "a") if args.pgn else None
+    sprt_text = ""
+    if args.sprt:
+        sprt_text = (f", SPRT elo0 {args.sprt[0]:g} elo1 {args.sprt[1]:g} "
+                     f"alpha {args.sprt[2]:g} beta {args.sprt[3]:g}")
     print(f"Match {names[0]} vs {names[1]}: {args.games} games, tc {args.tc}, "
-          f"concurrency {args.concurrency}, openings {args.openings} (seed {args.seed})", flush=True)
+          f"concurrency {args.concurrency}, openings {args.openings} (seed {args.seed}){sprt_text}",
+          flush=True)
 
     async def worker():
         players = [Player(specs[0], 0), Player(specs[1], 1)]
         try:
-            while not stop.is_set():
+            while True:
                 try:
                     number, opening, white = jobs.get_nowait()
                 except asyncio.QueueEmpty:
                     return
+                pair = (number - 1) // 2
+                # Once the SPRT has decided, only the games that complete a
+                # begun pair are played: every counted pair has both colours.
+                if tally.decision is not None and pair not in started:
+                    return
+                started.add(pair)
                 g = await play_game(number, opening, openings[opening], players, white, names, args)
                 tally.add(g)
                 if pgn_file:
@@ -494,10 +563,6 @@ async def run_match(args) -> Tally:
                 print(f"Game {g.number:>3} {names[g.white]} - {names[1 - g.white]}: {g.result} "
                       f"({g.reason}, {g.plies} plies)  |  {summary_line(tally, names, args)}",
                       flush=True)
-                if args.sprt:
-                    elo0, elo1, alpha, beta = args.sprt
-                    if ms.sprt_decision(ms.llr(tally.w, tally.d, tally.l, elo0, elo1), alpha, beta):
-                        stop.set()
         finally:
             for p in players:
                 await p.restart()
@@ -524,6 +589,10 @@ def print_summary(t: Tally, names, args):
           f"LOS {100 * ms.los(t.w, t.d, t.l):.1f}%")
     white_pts = sum(1.0 if g.result == "1-0" else 0.5 if g.result == "1/2-1/2" else 0.0
                     for g in t.games)
+    if t.pairs:
+        _, lo, hi = ms.pentanomial_elo_interval(t.ptnml)
+        print(f"Ptnml(0-2): {t.ptnml}  ({t.pairs} pairs)  Elo from pairs: "
+              f"{ms.format_pentanomial_elo(t.ptnml)}  (95% interval {lo:+.1f} .. {hi:+.1f})")
     print(f"White scored {100 * white_pts / t.n:.1f}%; average game length "
           f"{sum(g.plies for g in t.games) / t.n:.0f} plies")
     for kind, label in (("time", "losses on time"), ("illegal", "illegal moves"),
@@ -536,15 +605,30 @@ def print_summary(t: Tally, names, args):
                "hang": "hang"}.get(g.kind, g.reason)
         reasons[key] = reasons.get(key, 0) + 1
     print("endings: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda x: -x[1])))
-    if args.sprt:
-        elo0, elo1, alpha, beta = args.sprt
-        value = ms.llr(t.w, t.d, t.l, elo0, elo1)
-        decision = ms.sprt_decision(value, alpha, beta)
-        lower, upper = ms.sprt_bounds(alpha, beta)
+    if t.sprt:
+        elo0, elo1, alpha, beta = t.sprt
+        lower, upper = t.bounds()
         verdict = {"H1": f"H1 accepted (elo >= {elo1:g})", "H0": f"H0 accepted (elo <= {elo0:g})",
-                   None: "no decision"}[decision]
-        print(f"SPRT [{elo0:g}, {elo1:g}] alpha {alpha:g} beta {beta:g}: "
-              f"LLR {value:.2f} bounds ({lower:.2f}, {upper:.2f}): {verdict}")
+                   None: f"no decision within {args.games} games"}[t.decision]
+        print(f"SPRT [{elo0:g}, {elo1:g}] alpha {alpha:g} beta {beta:g}, pentanomial: "
+              f"LLR {t.llr():.2f} bounds ({lower:.2f}, {upper:.2f}): {verdict}")
+
+
+def parse_sprt(tokens: List[str]) -> Sprt:
+    """(elo0, elo1, alpha, beta) from four numbers in that order, or from
+    fastchess's names: elo0=0 elo1=10 alpha=0.05 beta=0.05 (any order)."""
+    names = ("elo0", "elo1", "alpha", "beta")
+    if all("=" in t for t in tokens):
+        pairs = dict(t.split("=", 1) for t in tokens)
+        if sorted(pairs) != sorted(names):
+            raise ValueError(f"--sprt needs {', '.join(n + '=' for n in names)}, got {' '.join(tokens)}")
+        tokens = [pairs[n] for n in names]
+    try:
+        elo0, elo1, alpha, beta = (float(t) for t in tokens)
+    except ValueError:
+        raise ValueError(f"--sprt: expected numbers or NAME=VALUE pairs, got {' '.join(tokens)}") from None
+    ms.check_sprt(elo0, elo1, alpha, beta)
+    return elo0, elo1, alpha, beta
 
 
 def build_parser():
@@ -570,8 +654,9 @@ def build_parser():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pgn", help="append the games to this PGN file")
     ap.add_argument("--event", default="Ladya match")
-    ap.add_argument("--sprt", nargs=4, type=float, metavar=("ELO0", "ELO1", "ALPHA", "BETA"),
-                    help="stop when the SPRT accepts H0 or H1")
+    ap.add_argument("--sprt", nargs=4, metavar=("ELO0", "ELO1", "ALPHA", "BETA"),
+                    help="stop when the SPRT on game pairs accepts H0 or H1 (four numbers, or "
+                         "elo0=0 elo1=10 alpha=0.05 beta=0.05); --games is the cap")
     ap.add_argument("--resign", nargs=2, type=int, metavar=("MOVES", "CP"),
                     help="adjudicate a win when both engines agree for MOVES moves each")
     ap.add_argument("--draw", nargs=3, type=int, metavar=("FROM_MOVE", "MOVES", "CP"),
@@ -581,8 +666,12 @@ def build_parser():
 
 def play_match(engine1: str, engine2: str, games: int, tc: str, openings, options1=None,
                options2=None, name1=None, name2=None, concurrency: int = 1, seed: int = 1,
-               pgn=None, proto1: str = "uci", proto2: str = "uci") -> "Tally":
-    """Play a match and return its Tally (wins/draws/losses from engine1's view)."""
+               pgn=None, proto1: str = "uci", proto2: str = "uci",
+               sprt: Optional[Sprt] = None) -> "Tally":
+    """Play a match and return its Tally (wins/draws/losses and game pairs
+    from engine1's view).  With `sprt` (elo0, elo1, alpha, beta) the match
+    stops once the SPRT decides, `games` being the cap; Tally.decision then
+    says 'H1' or 'H0' (None: the cap came first)."""
     argv = ["--engine1", engine1, "--engine2", engine2, "--proto1", proto1, "--proto2", proto2,
             "--games", str(games), "--tc", tc, "--concurrency", str(concurrency),
             "--openings", str(openings), "--seed", str(seed)]
@@ -595,8 +684,11 @@ def play_match(engine1: str, engine2: str, games: int, tc: str, openings, option
         argv += ["--name2", name2]
     if pgn:
         argv += ["--pgn", str(pgn)]
+    if sprt:
+        argv += ["--sprt", *(repr(float(x)) for x in sprt)]
     args = build_parser().parse_args(argv)
     args.tc_base, args.tc_inc = parse_tc(args.tc)
+    args.sprt = parse_sprt(args.sprt) if args.sprt else None
     return asyncio.run(run_match(args))
 
 
@@ -605,6 +697,13 @@ def main(argv=None) -> int:
     args.tc_base, args.tc_inc = parse_tc(args.tc)
     if args.games < 1 or args.concurrency < 1:
         raise SystemExit("--games and --concurrency must be positive")
+    if args.sprt:
+        try:
+            args.sprt = parse_sprt(args.sprt)
+        except ValueError as exc:
+            raise SystemExit(str(exc))
+        if args.games % 2:
+            raise SystemExit("--games must be even with --sprt (the SPRT counts game pairs)")
     if not args.openings.exists():
         raise SystemExit(f"openings file not found: {args.openings}")
     try:

@@ -23,7 +23,7 @@ cimport cython
 from cython.parallel cimport prange
 from libc.math cimport exp, log
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint64_t, int8_t, int16_t
-from nnue.features cimport halfkp_index
+from nnue.features cimport halfkp_index, HALFKP_FEATURES
 
 import numpy as np
 
@@ -37,7 +37,7 @@ LOSS_CP = 1        # the notes' plain MSE on centipawn scores
 
 @cython.boundscheck(False)
 @cython.wraparound(False)
-def encode_records(recs, mirror=None):
+def encode_records(recs, mirror=None, remap=None):
     """Feature indices and labels of data records (training/data.py RECORD).
 
     Returns (stm [N,32] int32, nstm [N,32] int32, score [N] float32 from the
@@ -46,13 +46,20 @@ def encode_records(recs, mirror=None):
     nnue/features.pxd, the engine's own definition.  `mirror` (optional
     [N] bool) encodes the flagged positions mirrored left to right (file a
     <-> h): the same evaluation, since the features do not see castling
-    rights, with the kings on other squares (training augmentation)."""
+    rights, with the kings on other squares (training augmentation).
+    `remap` (optional int32 [40960], training/buckets.py) maps each HalfKP
+    index to the row the trainer fits (king buckets)."""
     cdef Py_ssize_t n = len(recs)
     mirror_a = np.zeros(n, np.uint8) if mirror is None else \
         np.ascontiguousarray(mirror, dtype=np.bool_).view(np.uint8)
     if mirror_a.shape[0] != n:
         raise ValueError(f"mirror has {mirror_a.shape[0]} flags for {n} records")
     cdef const uint8_t[::1] flip = mirror_a
+    remap_a = np.zeros(1, np.int32) if remap is None else np.ascontiguousarray(remap, dtype=np.int32)
+    if remap is not None and remap_a.shape[0] != HALFKP_FEATURES:
+        raise ValueError(f"remap has {remap_a.shape[0]} entries, expected {HALFKP_FEATURES}")
+    cdef const int32_t[::1] rows = remap_a
+    cdef bint remapped = remap is not None
     cdef int fx
     cdef const uint64_t[::1] occ = np.ascontiguousarray(recs["occ"], dtype=np.uint64)
     cdef const uint8_t[:, ::1] pieces = np.ascontiguousarray(recs["pieces"], dtype=np.uint8)
@@ -110,6 +117,9 @@ def encode_records(recs, mirror=None):
                     continue
                 stm[i, j_s] = halfkp_index(side, kings[side], codes[k], sqs[k])
                 nstm[i, j_n] = halfkp_index(side ^ 1, kings[side ^ 1], codes[k], sqs[k])
+                if remapped:
+                    stm[i, j_s] = rows[stm[i, j_s]]
+                    nstm[i, j_n] = rows[nstm[i, j_n]]
                 j_s += 1
                 j_n += 1
             sc[i] = score[i]

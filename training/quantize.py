@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from training.buckets import BLOCK
 from nnue.format import (ACTIVATION_CRELU, FloatNet, QuantizedNet, QA, QB, SCALE,
                          output_bias_scale, write_net)
 
-KING_FREE = 640
 # Clip ranges used during training so that export cannot overflow:
 # |A + P| <= 2*A_CLIP -> 30 rows * 3.96 * 255 + |B| * 255 < 32767.
 A_CLIP = 1.98          # each of A and P
@@ -25,12 +25,16 @@ def fold(A: np.ndarray, P: np.ndarray | None) -> np.ndarray:
     """HalfKP weights with the king-independent factor folded in."""
     if P is None:
         return A
-    return A + P[np.arange(A.shape[0]) % KING_FREE]
+    return A + P[np.arange(A.shape[0]) % BLOCK]
 
 
-def to_float_net(A, P, B, C, d, activation: int = ACTIVATION_CRELU) -> FloatNet:
-    return FloatNet(fold(np.asarray(A, np.float64), None if P is None else np.asarray(P, np.float64)),
-                    np.asarray(B, np.float64), np.asarray(C, np.float64), float(d), activation)
+def to_float_net(A, P, B, C, d, activation: int = ACTIVATION_CRELU, buckets=None) -> FloatNet:
+    """The float net of trained parameters; `buckets` (training/buckets.py)
+    expands the rows of a king-bucket layout to the 64 king blocks."""
+    rows = fold(np.asarray(A, np.float64), None if P is None else np.asarray(P, np.float64))
+    if buckets is not None:
+        rows = buckets.expand(rows)
+    return FloatNet(rows, np.asarray(B, np.float64), np.asarray(C, np.float64), float(d), activation)
 
 
 def quantization_error(fnet: FloatNet, qnet: QuantizedNet) -> dict:
@@ -44,10 +48,11 @@ def quantization_error(fnet: FloatNet, qnet: QuantizedNet) -> dict:
     }
 
 
-def export(path, A, P, B, C, d, activation: int = ACTIVATION_CRELU) -> tuple[QuantizedNet, FloatNet, dict]:
+def export(path, A, P, B, C, d, activation: int = ACTIVATION_CRELU,
+           buckets=None) -> tuple[QuantizedNet, FloatNet, dict]:
     """Quantize and write the net (packed, format version 2); ValueError
     (nothing written) if it would overflow."""
-    fnet = to_float_net(A, P, B, C, d, activation)
+    fnet = to_float_net(A, P, B, C, d, activation, buckets)
     qnet = fnet.quantize(QA, QB, SCALE)
     write_net(path, qnet, packed=True)
     return qnet, fnet, quantization_error(fnet, qnet)

@@ -25,9 +25,10 @@ import numpy as np
 
 from training import data as D
 from training import quantize as Q
+from training.buckets import BLOCK, layout
 from training.model import forward_backward, encode_records, wdl_target, LOSS_WDL, LOSS_CP
 from training.optim import step_rows, OPTIMIZERS
-from nnue.format import ACTIVATIONS, HALFKP_FEATURES, SCALE
+from nnue.format import ACTIVATIONS, SCALE
 
 
 @dataclass
@@ -53,6 +54,7 @@ class TrainConfig:
     init: Optional[str] = None                       #: start from this .nnue (fine-tuning)
     val_fraction: float = 0.05
     min_ply: int = 8                                 #: skip the first plies of each game
+    king_buckets: str = "full"                       #: king-square layout of the weight blocks: none | full | mirror4 | mirror8 | mirror16 | mirror32 (training/buckets.py)
     king_lr: float = 1.0                             #: learning-rate factor of the king-specific rows A (0 freezes them: with the factorizer, a king-independent net)
     mirror: float = 0.5                              #: share of training positions mirrored a<->h each epoch (augmentation; 0 = off)
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
@@ -67,17 +69,19 @@ class Model:
 
     def __init__(self, cfg: TrainConfig, rng: np.random.Generator):
         H = cfg.hidden
+        self.buckets = layout(cfg.king_buckets)
+        rows = self.buckets.rows
         # With the factorizer, the random start goes into P (shared by all
         # king squares) and the king-specific A starts at zero: rows that
         # the data never reaches then add no noise to the evaluation, and
         # they stay exact copies of P in the export, which packs them away.
-        noise = rng.standard_normal((Q.KING_FREE if cfg.factorizer else HALFKP_FEATURES, H)) * 0.01
+        noise = rng.standard_normal((BLOCK if cfg.factorizer else rows, H)) * 0.01
         if cfg.factorizer:
-            self.A = np.zeros((HALFKP_FEATURES, H), np.float32)
+            self.A = np.zeros((rows, H), np.float32)
             self.P = noise.astype(np.float32)
         else:
             self.A = noise.astype(np.float32)
-            self.P = np.zeros((Q.KING_FREE, H), np.float32)
+            self.P = np.zeros((BLOCK, H), np.float32)
         self.B = np.full(H, 0.5, np.float32)
         self.C = (rng.standard_normal(2 * H) * (1.0 / np.sqrt(2 * H))).astype(np.float32)
         self.d = np.zeros(1, np.float32)
@@ -90,8 +94,9 @@ class Model:
             if q.activation != ACTIVATIONS[cfg.activation]:
                 raise ValueError(f"--init net's activation is not --activation {cfg.activation}")
             f = dequantize(q)
-            self.A = f.A.astype(np.float32)   # folded already
-            self.P = np.zeros((Q.KING_FREE, H), np.float32)
+            # folded already; a layout with fewer blocks takes their means
+            self.A = self.buckets.contract(f.A).astype(np.float32)
+            self.P = np.zeros((BLOCK, H), np.float32)
             self.B = f.B.astype(np.float32)
             self.C = f.C.astype(np.float32)
             self.d[0] = f.d
@@ -99,7 +104,7 @@ class Model:
         self.gP = np.zeros_like(self.P)
         self.gB = np.zeros_like(self.B)
         self.gC = np.zeros_like(self.C)
-        self.touched = np.zeros(HALFKP_FEATURES, np.uint8)
+        self.touched = np.zeros(rows, np.uint8)
         self.m = {k: np.zeros_like(getattr(self, k)) for k in self.PARAMS}
         self.v = {k: np.zeros_like(a) for k, a in self.m.items()}
         self.step = 0
@@ -209,11 +214,12 @@ class Trainer:
         self.epoch = 0
         self.kind = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}[cfg.optimizer]
         self._work = self._dy = None
+        self._remap = None if cfg.king_buckets == "full" else self.model.buckets.remap()
         self.val_batch = self._encode(self.val)
 
     # -- data --------------------------------------------------------------
     def _encode(self, recs, mirror=None):
-        stm, nstm, score, result = encode_records(recs, mirror)
+        stm, nstm, score, result = encode_records(recs, mirror, self._remap)
         target = wdl_target(score, result, self.cfg.lam, self.cfg.K)
         return stm, nstm, score, target
 
@@ -314,9 +320,9 @@ class Trainer:
             meta = json.loads(str(st["meta"]))
             saved = meta["config"]
             # checkpoints older than a setting trained as it did before it existed
-            before = {"mirror": 0.0, "activation": "crelu"}
+            before = {"mirror": 0.0, "activation": "crelu", "king_buckets": "full"}
             for key in ("hidden", "factorizer", "seed", "optimizer", "batch_size", "loss", "lam",
-                        "mirror", "activation"):
+                        "mirror", "activation", "king_buckets"):
                 was = saved.get(key, before.get(key))
                 if was != getattr(self.cfg, key):
                     raise ValueError(f"--resume: checkpoint has {key}={was!r}, "
@@ -351,7 +357,7 @@ class Trainer:
     def export(self, path=None, check_positions: int = 200) -> dict:
         m = self.model
         qnet, fnet, qerr = Q.export(path or self.cfg.out, m.A, m.P if self.cfg.factorizer else None,
-                                    m.B, m.C, m.d[0], ACTIVATIONS[self.cfg.activation])
+                                    m.B, m.C, m.d[0], ACTIVATIONS[self.cfg.activation], m.buckets)
         fens = [D.unpack_fen(r) for r in self.val[:check_positions]]
         return {"quantization_error": qerr, "eval_difference": Q.eval_difference(fnet, qnet, fens)}
 
