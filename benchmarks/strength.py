@@ -76,22 +76,25 @@ def main(argv=None):
     specs = [opponent(s) for s in args.opponents]     # fail before any game is played
     net = args.net if args.net in ("<default>", "bootstrap") else str(Path(args.net).resolve())
     print(f"command: python {' '.join(shlex.quote(a) for a in sys.argv)}")
-    header = ["| opponent | games | +W =D -L | score | Elo (95%) | LOS | forfeits (time/illegal/crash/hang) |",
-              "|---|---|---|---|---|---|---|"]
+    header = ["| opponent | games | +W =D -L | score | Ptnml(0-2) | Elo (95%, pairs) | LOS | "
+              "forfeits (time/illegal/crash/hang) |",
+              "|---|---|---|---|---|---|---|---|"]
     rows, results = [], []
     for spec, (cmd, proto, options, name) in zip(args.opponents, specs):
         t0 = time.time()
         t = play_match(LADYA, cmd, args.games, args.tc, args.openings,
                        options1={"EvalFile": net}, options2=options, name1="Ladya", name2=name,
                        concurrency=args.concurrency, seed=args.seed, pgn=args.pgn, proto2=proto)
-        _, lo, hi = elo.elo_interval(t.w, t.d, t.l)
+        # game pairs (each opening with both colours) are the unit of the error bars
+        _, lo, hi = elo.pentanomial_elo_interval(t.ptnml) if t.pairs else elo.elo_interval(t.w, t.d, t.l)
         forfeits = "/".join(f"{t.forfeits[k][0]}:{t.forfeits[k][1]}"
                             for k in ("time", "illegal", "crash", "hang"))
         rows.append(f"| {name} | {t.n} | +{t.w} ={t.d} -{t.l} | {100 * elo.score(t.w, t.d, t.l):.1f}% "
-                    f"| {elo.format_elo(t.w, t.d, t.l)} | {100 * elo.los(t.w, t.d, t.l):.1f}% | {forfeits} |")
+                    f"| {list(t.ptnml)} | {elo.format_pentanomial_elo(t.ptnml) if t.pairs else 'n/a'} "
+                    f"| {100 * elo.los(t.w, t.d, t.l):.1f}% | {forfeits} |")
         print("\n".join(header + rows), flush=True)     # the table so far, after each match
         results.append({"opponent": spec, "name": name, "games": t.n, "wins": t.w, "draws": t.d,
-                        "losses": t.l, "elo_low": lo, "elo_high": hi,
+                        "losses": t.l, "pentanomial": list(t.ptnml), "elo_low": lo, "elo_high": hi,
                         "los": elo.los(t.w, t.d, t.l), "forfeits": t.forfeits,
                         "seconds": round(time.time() - t0, 1)})
     print()

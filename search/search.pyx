@@ -73,6 +73,9 @@ cdef struct RootMove:
     int score
     int prev_score
     int avg_score
+    int last_score               # the latest score this move was given, at any depth (-INF: none):
+                                 # a move sorted first by a fail-high whose re-search was cut off has
+                                 # neither score nor prev_score, but it is the move played
     int seldepth
     bint lower                   # score is a fail-high bound ...
     bint upper                   # ... or a fail-low bound
@@ -608,6 +611,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
             rm = find_root_move(w, m)
             if move_count == 1 or value > alpha:
                 rm.score = value
+                rm.last_score = value
                 rm.seldepth = w.seldepth
                 rm.lower = value >= beta
                 rm.upper = value <= alpha
@@ -801,6 +805,7 @@ cdef class Searcher:
             w.root_moves[w.n_root].score = -VALUE_INFINITE
             w.root_moves[w.n_root].prev_score = -VALUE_INFINITE
             w.root_moves[w.n_root].avg_score = -VALUE_INFINITE
+            w.root_moves[w.n_root].last_score = -VALUE_INFINITE
             w.n_root += 1
         if w.n_root == 0:
             if wanted and n:
@@ -809,6 +814,9 @@ cdef class Searcher:
                     memset(&w.root_moves[i], 0, sizeof(RootMove))
                     w.root_moves[i].move = moves[i]
                     w.root_moves[i].score = -VALUE_INFINITE
+                    w.root_moves[i].prev_score = -VALUE_INFINITE
+                    w.root_moves[i].avg_score = -VALUE_INFINITE
+                    w.root_moves[i].last_score = -VALUE_INFINITE
                 w.n_root = n
             else:
                 self._wait_while_infinite()
@@ -837,7 +845,8 @@ cdef class Searcher:
             unmake_move(&w.board)
         if len(pv) > 1:
             ponder = pv[1]
-        kind, val = score_to_uci(rm0.score if rm0.score != -VALUE_INFINITE else rm0.prev_score)
+        kind, val = score_to_uci(rm0.score if rm0.score != -VALUE_INFINITE else
+                                 rm0.prev_score if rm0.prev_score != -VALUE_INFINITE else rm0.last_score)
         return SearchResult(bestmove=best, ponder=ponder, depth=self._completed,
                             nodes=w.nodes, time_ms=time_elapsed(&w.tm),
                             score_cp=val if kind == "cp" else None,
@@ -869,6 +878,9 @@ cdef class Searcher:
                 rm = &w.root_moves[i]
                 updated = rm.score != -VALUE_INFINITE
                 v = rm.score if updated else rm.prev_score
+                bound_only = v == -VALUE_INFINITE and i == 0
+                if bound_only:
+                    v = rm.last_score          # the move that will be played is always shown
                 if v == -VALUE_INFINITE:
                     continue
                 d = depth if updated else max(depth - 1, 1)
@@ -885,7 +897,7 @@ cdef class Searcher:
                         "nodes": w.nodes, "nps": nps, "hashfull": hashfull, "time": elapsed,
                         "pv": pv, "bound": None}
                 info["score_" + kind] = val
-                if i == w.pv_idx and (rm.lower or rm.upper) and not final_only:
+                if (bound_only or i == w.pv_idx and not final_only) and (rm.lower or rm.upper):
                     info["bound"] = "lowerbound" if rm.lower else "upperbound"
                 self.on_info(info)
         except Exception as exc:  # a broken callback must not kill the search

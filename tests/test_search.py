@@ -178,3 +178,24 @@ def test_wac_floor_at_fixed_nodes():
         res = s.search(Position(board.fen()), Limits(nodes=100000))
         solved += res.bestmove in {m.uci() for m in ops["bm"]}
     assert solved >= 42
+
+
+def test_the_last_info_line_shows_the_move_played():
+    """Cut off by a hard node limit at every few thousand nodes, with the
+    transposition table kept between searches as in a game: the last `info
+    ... pv` line starts with the bestmove, and the result's score is a real
+    score (GUIs and fastchess check the first; a move sorted first by a
+    fail-high whose re-search was cut off once showed no line at all)."""
+    fens = [" ".join(line.split()[:4]) + " 0 1"
+            for line in (DATA / "wac.epd").read_text().splitlines() if line.strip()][:60]
+    searcher = Searcher(hash_mb=16)
+    searches = 0
+    for fen in fens:
+        for nodes in range(3000, 60000, 5000):
+            infos = []
+            r = searcher.search(Position(fen), Limits(nodes=nodes), infos.append)
+            lines = [i for i in infos if "pv" in i]
+            assert lines and lines[-1]["pv"][0] == r.bestmove, (fen, nodes)
+            assert r.score_mate is not None or abs(r.score_cp) < 30000, (fen, nodes)
+            searches += 1
+    assert searches == 720
