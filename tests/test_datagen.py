@@ -16,6 +16,7 @@ from pathlib import Path
 
 import chess
 import chess.pgn
+import numpy as np
 import pytest
 
 from engine.position import Position
@@ -221,6 +222,72 @@ def test_killed_run_leaves_valid_files_and_resumes(tmp_path):
     new = D.load([p for p in D.data_files([out]) if p.name not in old_bytes])
     assert len(new) == added
     assert not game_fens(new) & game_fens(before)  # a new random stream
+
+
+def _children(pid):
+    """Child pids of `pid` (Linux /proc)."""
+    kids = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        kids += [int(x) for x in (task / "children").read_text().split()]
+    return kids
+
+
+def _wait_gone(pids, seconds=60):
+    deadline = time.monotonic() + seconds
+    alive = set(pids)
+    while alive and time.monotonic() < deadline:
+        for p in list(alive):
+            try:
+                os.kill(p, 0)
+            except ProcessLookupError:
+                alive.discard(p)
+        time.sleep(0.05)
+    return alive
+
+
+def _start_long_run(out):
+    """A run that writes nothing before it stops (one chunk per 10000 games)."""
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out), "--games", "10000",
+                             "--workers", "2", "--chunk-games", "10000", *TINY],
+                            cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 3:         # two workers and multiprocessing's tracker
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(8)                               # some games finish (about 0.1-0.5 s each)
+    return proc
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("how", ["sigterm-driver", "sigkill-driver"])
+def test_a_stopped_run_keeps_its_finished_games_and_leaves_no_worker(tmp_path, how):
+    """`kill` of the driver stops the run like Ctrl-C: exit 130, the workers
+    write the games they have finished (nothing was written before) and
+    exit.  With SIGKILL the driver cannot tell them: they notice that it has
+    gone, save their games and exit instead of playing on as orphans."""
+    out = tmp_path / "out"
+    proc = _start_long_run(out)
+    workers = _children(proc.pid)
+    try:
+        assert not any(p.suffix == D.EXTENSION for p in out.iterdir())
+        proc.send_signal(signal.SIGTERM if how == "sigterm-driver" else signal.SIGKILL)
+        proc.communicate(timeout=60)
+        assert proc.returncode == (130 if how == "sigterm-driver" else -signal.SIGKILL)
+        assert not _wait_gone(workers), "workers still running after the driver stopped"
+    finally:
+        for p in workers:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    files = D.data_files([out])
+    assert len(files) == 2                      # one chunk per worker, written on the way out
+    recs = D.load(files)
+    starts = np.flatnonzero(recs["flags"] & D.FLAG_GAME_START)
+    assert len(starts) >= 4                     # games finished, each whole
+    assert starts[0] == 0
+    assert not any(p.name.startswith(".") for p in out.iterdir())
 
 
 def test_appending_after_deleting_files_adds_data(tmp_path):

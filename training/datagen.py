@@ -22,6 +22,8 @@ import os
 import queue as queue_mod
 import random
 import re
+import signal
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field, asdict
@@ -180,8 +182,19 @@ def _next_stream(out: Path) -> int:
     return max(used, default=-1) + 1
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _worker(wid: int, cfg_dict: dict, quota_positions, quota_games, stream: int, q) -> None:
-    """One process: play games until its quota is met, writing chunks."""
+    """One process: play games until its quota is met, writing chunks.
+
+    Stopped (SIGINT or SIGTERM: Ctrl-C, the driver's terminate, `kill`) it
+    writes the games it has finished, so only the game in flight is lost;
+    it also stops after its game when the driver has gone (killed with
+    SIGKILL), instead of playing on as an orphan."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    driver = os.getppid()
     from engine.position import Position  # noqa: F401  (imports the engine in the child)
     from search.search import Searcher
     cfg = DatagenConfig(**cfg_dict)
@@ -214,11 +227,15 @@ def _worker(wid: int, cfg_dict: dict, quota_positions, quota_games, stream: int,
             n_games += 1
             if len(pending) >= cfg.chunk_games:
                 flush()
+            if os.getppid() != driver:
+                break
             q.put(("game", wid, len(game.records), game.result, time.perf_counter() - t0))
         flush()
         q.put(("done", wid, n_pos, n_games, 0.0))
     except KeyboardInterrupt:
-        pass
+        signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C and the driver's terminate
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)    # may both arrive: finish the write
+        flush()
 
 
 def run(cfg: DatagenConfig) -> dict:
@@ -253,6 +270,11 @@ def run(cfg: DatagenConfig) -> dict:
         return [total // n + (1 if i < total % n else 0) for i in range(n)]
 
     qp, qg = split(cfg.positions), split(cfg.games)
+    # `kill` of the driver stops the run as Ctrl-C does: the workers are told
+    # to stop and write their finished games (the default would leave them
+    # playing on as orphans)
+    on_main = threading.current_thread() is threading.main_thread()
+    old_sigterm = signal.signal(signal.SIGTERM, _interrupt) if on_main else None
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(i, asdict(cfg), qp[i], qg[i], stream, q), daemon=True)
@@ -291,6 +313,8 @@ def run(cfg: DatagenConfig) -> dict:
             p.terminate()
         raise
     finally:
+        if on_main:
+            signal.signal(signal.SIGTERM, old_sigterm)
         if bar is not None:
             bar.close()
         for p in procs:
