@@ -185,6 +185,20 @@ def test_run_is_deterministic_with_one_worker(tmp_path):
     assert not game_fens(D.load([tmp_path / "a"])) & game_fens(D.load([tmp_path / "c"]))
 
 
+def test_summary_reports_the_rate_per_cpu_second_and_the_usable_share(tmp_path):
+    """The rate per core comes from the workers' own CPU time, and the
+    command says how many positions the trainer's filter keeps."""
+    summary = G.run(G.DatagenConfig(out=str(tmp_path / "d"), positions=None, games=3, nodes=300,
+                                    workers=1, progress=False))
+    assert summary["games"] == 3 and summary["cpu_seconds"] > 0
+    assert summary["positions_per_cpu_second"] == pytest.approx(summary["positions"] / summary["cpu_seconds"])
+    r = datagen(tmp_path / "e", "--games", 2, "--workers", 1, *TINY)
+    recs = D.load([tmp_path / "e"])
+    usable = int(D.default_filter(recs).sum())
+    assert f"{len(recs)} positions in {tmp_path / 'e'}, {usable} (" in r.stdout
+    assert "usable by the trainer" in r.stdout and "per CPU second" in r.stdout
+
+
 def test_killed_run_leaves_valid_files_and_resumes(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out), "--games", "50",

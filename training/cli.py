@@ -166,10 +166,13 @@ def datagen_command(args) -> int:
         print("interrupted: finished games are saved", file=sys.stderr)
         return 130
     total = D.load([args.out])
+    usable = int(D.default_filter(total).sum())
     print(f"generated {summary['positions']} positions in {summary['games']} games "
           f"(+{summary['white_wins']} ={summary['draws']} -{summary['black_wins']}, White's view) "
           f"in {summary['seconds']:.1f} s: {summary['positions_per_second']:.0f} positions/s "
-          f"with {summary['workers']} workers; {len(total)} positions in {args.out}")
+          f"with {summary['workers']} workers, {summary['positions_per_cpu_second']:.0f} per CPU "
+          f"second of a worker; {len(total)} positions in {args.out}, {usable} "
+          f"({100 * usable / max(len(total), 1):.1f}%) usable by the trainer")
     return 0
 
 

@@ -219,7 +219,7 @@ def _worker(wid: int, cfg_dict: dict, quota_positions, quota_games, stream: int,
     try:
         while ((quota_positions is None or n_pos < quota_positions)
                and (quota_games is None or n_games < quota_games)):
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             pos = make_opening(rng, searcher, cfg, book)
             game = play_game(searcher, pos, cfg)
             pending.append(game.records)
@@ -229,7 +229,7 @@ def _worker(wid: int, cfg_dict: dict, quota_positions, quota_games, stream: int,
                 flush()
             if os.getppid() != driver:
                 break
-            q.put(("game", wid, len(game.records), game.result, time.perf_counter() - t0))
+            q.put(("game", wid, len(game.records), game.result, time.process_time() - t0))
         flush()
         q.put(("done", wid, n_pos, n_games, 0.0))
     except KeyboardInterrupt:
@@ -283,6 +283,7 @@ def run(cfg: DatagenConfig) -> dict:
         p.start()
     wdl = {1: 0, 0: 0, -1: 0}
     positions = games = 0
+    cpu_seconds = 0.0          # the workers' own CPU time over their games: the rate per core
     start = time.perf_counter()
     bar = None
     if cfg.progress:
@@ -293,7 +294,7 @@ def run(cfg: DatagenConfig) -> dict:
     try:
         while done < len(procs):
             try:
-                kind, wid, a, b, _ = q.get(timeout=1.0)
+                kind, wid, a, b, cpu = q.get(timeout=1.0)
             except queue_mod.Empty:
                 if not any(p.is_alive() for p in procs):
                     break
@@ -301,6 +302,7 @@ def run(cfg: DatagenConfig) -> dict:
             if kind == "game":
                 positions += a
                 games += 1
+                cpu_seconds += cpu
                 wdl[b] += 1
                 if bar is not None:
                     bar.update(a if cfg.positions else 1)
@@ -326,4 +328,6 @@ def run(cfg: DatagenConfig) -> dict:
     return {"positions": positions, "games": games, "white_wins": wdl[1], "draws": wdl[0],
             "black_wins": wdl[-1], "seconds": elapsed,
             "positions_per_second": positions / elapsed if elapsed else 0.0,
+            "cpu_seconds": cpu_seconds,
+            "positions_per_cpu_second": positions / cpu_seconds if cpu_seconds else 0.0,
             "workers": len(procs)}
