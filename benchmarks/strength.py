@@ -16,6 +16,9 @@ Opponents:
               (Stockfish 15.1 accepts 1350..2850)
   stockfish   Debian's Stockfish at full strength
 
+`--runner fastchess` plays the same matches with fastchess (benchmarks/fastchess.py),
+the independent runner that confirms our own (UCI opponents only).
+
 Prints one Markdown table row per match (the format of nets/HISTORY.md) and,
 with --json FILE, writes the figures there too.
 """
@@ -32,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import DATA  # noqa: E402
 from training import elo  # noqa: E402
 from training.match import LADYA_CMD as LADYA, play_match  # noqa: E402
+import fastchess  # noqa: E402
 
 
 def _binary(name):
@@ -61,6 +65,13 @@ def opponent(spec):
     raise ValueError(f"unknown opponent {spec!r}")
 
 
+def fastchess_tally(r):
+    """A fastchess result in the shape of our runner's Tally (the fields read below)."""
+    from types import SimpleNamespace
+    return SimpleNamespace(w=r.wins, d=r.draws, l=r.losses, n=r.games, ptnml=r.ptnml,
+                           pairs=sum(r.ptnml), forfeits={k: tuple(v) for k, v in r.forfeits.items()})
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("opponents", nargs="+")
@@ -72,6 +83,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pgn", help="append every game to this PGN file")
     ap.add_argument("--json", help="write the results to this file")
+    ap.add_argument("--runner", choices=("ours", "fastchess"), default="ours",
+                    help="training/match.py (default) or fastchess")
     args = ap.parse_args(argv)
     specs = [opponent(s) for s in args.opponents]     # fail before any game is played
     net = args.net if args.net in ("<default>", "bootstrap") else str(Path(args.net).resolve())
@@ -82,9 +95,17 @@ def main(argv=None):
     rows, results = [], []
     for spec, (cmd, proto, options, name) in zip(args.opponents, specs):
         t0 = time.time()
-        t = play_match(LADYA, cmd, args.games, args.tc, args.openings,
-                       options1={"EvalFile": net}, options2=options, name1="Ladya", name2=name,
-                       concurrency=args.concurrency, seed=args.seed, pgn=args.pgn, proto2=proto)
+        if args.runner == "fastchess":
+            if proto != "uci":
+                raise SystemExit(f"{name}: fastchess plays UCI engines only")
+            t = fastchess_tally(fastchess.play(
+                engine1=LADYA, engine2=cmd, games=args.games, tc=args.tc, openings=args.openings,
+                options1={"EvalFile": net}, options2=options, name1="Ladya", name2=name,
+                concurrency=args.concurrency, seed=args.seed, pgn=args.pgn))
+        else:
+            t = play_match(LADYA, cmd, args.games, args.tc, args.openings,
+                           options1={"EvalFile": net}, options2=options, name1="Ladya", name2=name,
+                           concurrency=args.concurrency, seed=args.seed, pgn=args.pgn, proto2=proto)
         # game pairs (each opening with both colours) are the unit of the error bars
         _, lo, hi = elo.pentanomial_elo_interval(t.ptnml) if t.pairs else elo.elo_interval(t.w, t.d, t.l)
         forfeits = "/".join(f"{t.forfeits[k][0]}:{t.forfeits[k][1]}"
@@ -99,7 +120,7 @@ def main(argv=None):
                         "seconds": round(time.time() - t0, 1)})
     print()
     print("\n".join(header + rows))
-    print(f"(forfeits: Ladya:opponent; tc {args.tc}, concurrency {args.concurrency}, "
+    print(f"(forfeits: Ladya:opponent; runner {args.runner}, tc {args.tc}, concurrency {args.concurrency}, "
           f"net {args.net}, openings {args.openings}, seed {args.seed})")
     if args.json:
         Path(args.json).write_text(json.dumps({"net": args.net, "tc": args.tc, "results": results},
