@@ -31,7 +31,7 @@ def test_one_generation_and_resume(tmp_path):
     assert m["wins"] + m["draws"] + m["losses"] == 2 and m["opponent"] == "bootstrap"
     # one opening with both colours: one pair; the SPRT cannot decide on it
     assert sum(m["pentanomial"]) == 1
-    assert m["sprt"] == {"elo0": 0.0, "elo1": 10.0, "alpha": 0.05, "beta": 0.05}
+    assert m["sprt"] == {"elo0": 0.0, "elo1": 10.0, "alpha": 0.05, "beta": 0.05, "model": "normalized"}
     assert m["llr_bounds"] == pytest.approx([-2.944, 2.944], abs=1e-3)
     assert m["decision"] is None and not gen["promoted"]
     assert state["best"] == (gen["net"] if gen["promoted"] else "bootstrap")
@@ -76,22 +76,27 @@ def _fake_match(monkeypatch, pair_points):
     return calls
 
 
-@pytest.mark.parametrize("pair_points, games, decision", [([2.0] * 500, 1000, "H1"),
-                                                           ([1.0] * 500, 1000, "H0"),
-                                                           ([1.5, 0.5] * 500, 40, None)])
+# All draws: in nElo equal nets take thousands of pairs to reject H1 (their
+# score barely varies), in logistic Elo about a hundred.
+@pytest.mark.parametrize("pair_points, games, model, decision",
+                         [([2.0] * 500, 1000, "normalized", "H1"),
+                          ([1.0, 0.5] * 500, 1000, "normalized", "H0"),
+                          ([1.0] * 500, 1000, "logistic", "H0"),
+                          ([1.5, 0.5] * 500, 40, "normalized", None)])
 def test_gate_promotes_only_when_the_sprt_accepts_h1(tmp_path, monkeypatch, pair_points, games,
-                                                      decision):
+                                                      model, decision):
     from training.loop import BOOTSTRAP, Loop, LoopConfig
     book = tmp_path / "book.epd"
     book.write_text("rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq -\n")
     calls = _fake_match(monkeypatch, pair_points)
-    loop = Loop(LoopConfig(workdir=str(tmp_path / "run"), openings=str(book), games=games),
+    loop = Loop(LoopConfig(workdir=str(tmp_path / "run"), openings=str(book), games=games,
+                           sprt_model=model),
                 log=lambda m: None)
     rec = {"gen": 0, "net": str(tmp_path / "gen-000" / "net.nnue")}
     loop.match(0, rec)
-    assert calls["sprt"] == (0.0, 10.0, 0.05, 0.05) and calls["games"] == games
+    assert calls["sprt"] == (0.0, 10.0, 0.05, 0.05, model) and calls["games"] == games
     m = rec["match"]
-    assert m["decision"] == decision
+    assert m["decision"] == decision and m["sprt"]["model"] == model
     assert rec["promoted"] == (decision == "H1")
     assert loop.state["best"] == (rec["net"] if decision == "H1" else BOOTSTRAP)
     assert sum(m["pentanomial"]) == (m["wins"] + m["draws"] + m["losses"]) // 2
@@ -106,8 +111,9 @@ def test_gate_promotes_only_when_the_sprt_accepts_h1(tmp_path, monkeypatch, pair
 
 
 def test_state_from_before_the_sprt_gate_still_loads(tmp_path):
-    """A state.json written with the LOS gate (no pair or SPRT fields) is
-    resumed: finished generations are kept and plotted as before."""
+    """A state.json written with the LOS gate (no pair or SPRT fields), or
+    by the SPRT gate before its model was recorded, is resumed: finished
+    generations are kept and plotted as before."""
     from training.loop import Loop, LoopConfig
     book = tmp_path / "book.epd"
     book.write_text("rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq -\n")
@@ -117,9 +123,13 @@ def test_state_from_before_the_sprt_gate_still_loads(tmp_path):
            "promoted": False, "best_elo_after": 0.0,
            "match": {"opponent": "bootstrap", "wins": 1, "draws": 0, "losses": 1, "elo": 0.0,
                      "elo_low": -500.0, "elo_high": 500.0, "los": 0.5, "tc": "3+0.05"}}
-    state = {"best": "bootstrap", "best_elo": 0.0, "generations": [old]}
+    # and one gated by the SPRT before its model was recorded (logistic)
+    gated = {**old, "gen": 1, "match": {**old["match"], "pentanomial": [0, 0, 1, 0, 0],
+                                        "sprt": {"elo0": 0.0, "elo1": 10.0, "alpha": 0.05, "beta": 0.05},
+                                        "llr": -0.05, "llr_bounds": [-2.94, 2.94], "decision": None}}
+    state = {"best": "bootstrap", "best_elo": 0.0, "generations": [old, gated]}
     (run / "state.json").write_text(json.dumps(state))
-    loop = Loop(LoopConfig(workdir=str(run), openings=str(book), generations=1), log=lambda m: None)
+    loop = Loop(LoopConfig(workdir=str(run), openings=str(book), generations=2), log=lambda m: None)
     assert loop.run() == state
     loop.plot()
 
@@ -133,6 +143,8 @@ def test_gate_options_on_the_command_line(tmp_path):
                               "--beta", "0.2", "--games", "400"])
     assert (args.elo0, args.elo1, args.alpha, args.beta, args.games) == (-1.0, 4.0, 0.1, 0.2, 400)
     assert parser.parse_args(["loop"]).games == 1000
-    for bad in (["--games", "7"], ["--elo0", "5", "--elo1", "0"]):
+    assert parser.parse_args(["loop"]).sprt_model == "normalized"
+    assert parser.parse_args(["loop", "--sprt-model", "logistic"]).sprt_model == "logistic"
+    for bad in (["--games", "7"], ["--elo0", "5", "--elo1", "0"], ["--sprt-model", "bayesian"]):
         run = _loop(tmp_path / "bad", *bad)
         assert run.returncode == 2 and "error" in run.stderr

@@ -82,8 +82,8 @@ def test_sprt_bounds_and_decision():
     assert ms.sprt_decision(-3.0, 0.05, 0.05) == "H0"
     assert ms.sprt_decision(1.0, 0.05, 0.05) is None
     # A lopsided match eventually accepts H1, a reversed one H0.
-    assert ms.sprt_decision(ms.pentanomial_llr([20, 60, 120, 100, 40], 0, 10), 0.05, 0.05) == "H1"
-    assert ms.sprt_decision(ms.pentanomial_llr([40, 100, 120, 60, 20], 0, 10), 0.05, 0.05) == "H0"
+    assert ms.sprt_decision(ms.pentanomial_llr([40, 120, 240, 200, 80], 0, 10), 0.05, 0.05) == "H1"
+    assert ms.sprt_decision(ms.pentanomial_llr([80, 200, 240, 120, 40], 0, 10), 0.05, 0.05) == "H0"
 
 
 def test_edit_mode_setup_reproduces_the_position():
@@ -165,9 +165,45 @@ def test_pentanomial_llr_matches_fastchess():
     # fastchess app/tests/sprt_test.cpp, "logistic pentanomial 1" and "2"
     # (fishtest's LLR_logistic on the same counts).
     assert ms.pentanomial_llr(fastchess_ptnml(223, 9863, 20279, 1000, 10037, 246),
-                              0.5, 2.5) == pytest.approx(-3.07, abs=0.01)
+                              0.5, 2.5, "logistic") == pytest.approx(-3.07, abs=0.01)
     assert ms.pentanomial_llr(fastchess_ptnml(871, 26175, 55003, 980, 26678, 821),
-                              0, 2) == pytest.approx(-4.98, abs=0.01)
+                              0, 2, "logistic") == pytest.approx(-4.98, abs=0.01)
+
+
+def test_normalized_llr_matches_fastchess():
+    # A gating match of ours, which fastchess (normalized model, elo0=0
+    # elo1=10) reported as "LLR: 2.99" and "nElo: 82.84 +/- 30.83".
+    p = [15, 40, 75, 62, 52]
+    assert ms.pentanomial_llr(p, 0, 10) == pytest.approx(2.99, abs=0.005)
+    assert ms.pentanomial_llr(p, 0, 10, "normalized") == ms.pentanomial_llr(p, 0, 10)
+    nelo, err = ms.normalized_elo(p)
+    assert nelo == pytest.approx(82.84, abs=0.005) and err == pytest.approx(30.83, abs=0.005)
+    # fastchess app/tests/sprt_test.cpp, "normalized pentanomial 1..3", to
+    # the two decimals (and 1%) it checks.  In the third every pair is a
+    # double win, the empty bins' probabilities are tiny, and fastchess's
+    # coarser root (theta to 1e-7) shifts its 111.82 from the exact 111.80.
+    assert ms.pentanomial_llr(fastchess_ptnml(365, 16618, 36029, 200, 16974, 390),
+                              0, 2) == pytest.approx(2.25, abs=0.01)
+    assert ms.pentanomial_llr(fastchess_ptnml(127, 4883, 10311, 401, 5150, 104),
+                              -1.75, 0.25) == pytest.approx(3.01, abs=0.01)
+    assert ms.pentanomial_llr(fastchess_ptnml(0, 0, 0, 0, 0, 5550),
+                              0, 5) == pytest.approx(111.82, abs=0.05)
+
+
+def test_normalized_elo_from_the_definition():
+    # nElo = (s - 1/2) / sigma_game * 800 / ln 10 with sigma_game = sqrt(2)
+    # sigma_pair; the error is z sigma_pair / sqrt(n) mapped the same way.
+    p = [1, 2, 3, 2, 2]                      # s = 0.55 (test above)
+    var = (0.55 ** 2 + 2 * 0.3 ** 2 + 3 * 0.05 ** 2 + 2 * 0.2 ** 2 + 2 * 0.45 ** 2) / 10
+    nelo, err = ms.normalized_elo(p)
+    assert nelo == pytest.approx(0.05 / math.sqrt(2 * var) * 800 / math.log(10))
+    assert err == pytest.approx(1.959963984540054 * math.sqrt(var / 10) / math.sqrt(2 * var)
+                                * 800 / math.log(10))
+    # A match without draws near equality: nElo is about logistic Elo.
+    p = [25, 0, 52, 0, 27]                   # as independent games without draws would pair
+    assert ms.normalized_elo(p)[0] == pytest.approx(ms.pentanomial_elo_interval(p)[0], rel=0.05)
+    assert ms.normalized_elo([0, 0, 7, 0, 0])[0] == 0.0
+    assert ms.normalized_elo([0, 0, 0, 0, 7])[0] == math.inf
 
 
 def test_mle_with_mean_is_the_constrained_maximum():
@@ -196,22 +232,57 @@ def test_mle_with_mean_is_the_constrained_maximum():
         ms.mle_with_mean(probs, ms.PAIR_BINS, 1.0)
 
 
-def test_pentanomial_llr_properties():
+@pytest.mark.parametrize("model", ["normalized", "logistic"])
+def test_pentanomial_llr_properties(model):
+    def llr(p, elo0, elo1):
+        return ms.pentanomial_llr(p, elo0, elo1, model)
     # All pairs drawn (each 1 point of 2): no evidence between symmetric
     # hypotheses, evidence for elo 0 against elo 10.
-    assert ms.pentanomial_llr([0, 0, 50, 0, 0], -10, 10) == pytest.approx(0.0, abs=1e-9)
-    assert ms.pentanomial_llr([0, 0, 50, 0, 0], 0, 10) < 0
-    assert ms.pentanomial_llr([0, 0, 100, 0, 0], 0, 10) < ms.pentanomial_llr([0, 0, 50, 0, 0], 0, 10)
+    assert llr([0, 0, 50, 0, 0], -10, 10) == pytest.approx(0.0, abs=1e-9)
+    assert llr([0, 0, 50, 0, 0], 0, 10) < 0
+    assert llr([0, 0, 100, 0, 0], 0, 10) < llr([0, 0, 50, 0, 0], 0, 10)
     # Sign: winning pairs favour H1, losing pairs H0.
-    assert ms.pentanomial_llr([0, 5, 20, 15, 5], 0, 10) > 0
-    assert ms.pentanomial_llr([5, 15, 20, 5, 0], 0, 10) < 0
+    assert llr([0, 5, 20, 15, 5], 0, 10) > 0
+    assert llr([5, 15, 20, 5, 0], 0, 10) < 0
     # Mirroring the counts and the hypotheses flips the sign.
     p = [3, 40, 90, 50, 7]
-    assert ms.pentanomial_llr(p[::-1], -10, 0) == pytest.approx(-ms.pentanomial_llr(p, 0, 10))
-    assert ms.pentanomial_llr([0] * 5, 0, 10) == 0.0
+    assert llr(p[::-1], -10, 0) == pytest.approx(-llr(p, 0, 10))
+    # Swapping the hypotheses flips it too.
+    assert llr(p, 10, 0) == pytest.approx(-llr(p, 0, 10))
+    assert llr([0] * 5, 0, 10) == 0.0
     # One-sided results stay finite (empty bins count 1e-3 pairs).
-    assert 0 < ms.pentanomial_llr([0, 0, 0, 0, 1], 0, 10) < 0.1
-    assert ms.sprt_decision(ms.pentanomial_llr([0, 0, 0, 0, 150], 0, 10), 0.05, 0.05) == "H1"
+    assert 0 < llr([0, 0, 0, 0, 1], 0, 10) < 0.1
+    assert ms.sprt_decision(llr([0, 0, 0, 0, 150], 0, 10), 0.05, 0.05) == "H1"
+
+
+def test_pentanomial_llr_models_differ_and_unknown_is_an_error():
+    p = [15, 40, 75, 62, 52]
+    assert ms.pentanomial_llr(p, 0, 10, "logistic") != pytest.approx(ms.pentanomial_llr(p, 0, 10))
+    with pytest.raises(ValueError):
+        ms.pentanomial_llr(p, 0, 10, "bayesian")
+
+
+def test_mle_with_t_is_the_constrained_maximum():
+    """The distribution has the asked t-value, and it meets the Lagrange
+    condition of the constrained maximum: probs_i / q_i is an affine
+    function of the constraint's gradient (mu - 1/2 - t sigma) in q_i,
+    computed here from the definition rather than the module's phi."""
+    probs = [0.05, 0.2, 0.45, 0.2, 0.1]
+    a = ms.PAIR_BINS
+    for t in (-0.3, 0.0, 0.05, 0.2, 0.6):
+        q = ms.mle_with_t(probs, a, t)
+        mu = sum(x * w for x, w in zip(a, q))
+        sigma = math.sqrt(sum(w * x * x for x, w in zip(a, q)) - mu * mu)
+        assert sum(q) == pytest.approx(1.0, abs=1e-12) and min(q) > 0
+        assert (mu - 0.5) / sigma == pytest.approx(t, abs=1e-9)
+        grad = [x - t * (x * x - 2 * mu * x) / (2 * sigma) for x in a]
+        ratio = [p / w for p, w in zip(probs, q)]
+        # the line through the first and last points must hold the others
+        slope = (ratio[-1] - ratio[0]) / (grad[-1] - grad[0])
+        for g, r in zip(grad, ratio):
+            assert r == pytest.approx(ratio[0] + slope * (g - grad[0]), abs=1e-9)
+    with pytest.raises(ValueError):
+        ms.mle_with_t(probs, a, 5.0)
 
 
 def test_pentanomial_llr_approaches_the_normal_approximation():
@@ -226,7 +297,13 @@ def test_pentanomial_llr_approaches_the_normal_approximation():
         var = ms.pentanomial_variance(p)
         s0, s1 = ms.score_from_elo(elo0), ms.score_from_elo(elo1)
         normal = n * (s1 - s0) * (2 * s - s0 - s1) / (2 * var)
-        assert ms.pentanomial_llr(p, elo0, elo1) == pytest.approx(normal, rel=0.01)
+        assert ms.pentanomial_llr(p, elo0, elo1, "logistic") == pytest.approx(normal, rel=0.01)
+        # Normalized: the same in t-values of a pair, t = (s - 1/2) / sigma,
+        # where nElo = t / sqrt(2) * 800 / ln 10: n (t1 - t0) (2 t - t0 - t1) / 2.
+        t = (s - 0.5) / math.sqrt(var)
+        t0, t1 = (math.sqrt(2) * e * math.log(10) / 800 for e in (elo0, elo1))
+        normal = n * (t1 - t0) * (2 * t - t0 - t1) / 2
+        assert ms.pentanomial_llr(p, elo0, elo1, "normalized") == pytest.approx(normal, rel=0.01)
 
 
 def test_sprt_bounds_are_symmetric_for_equal_error_rates():
@@ -236,7 +313,12 @@ def test_sprt_bounds_are_symmetric_for_equal_error_rates():
 
 def test_check_sprt():
     ms.check_sprt(0, 10, 0.05, 0.05)
-    for bad in ((10, 0, 0.05, 0.05), (0, 0, 0.05, 0.05), (0, 10, 0, 0.05), (0, 10, 0.5, 0.5)):
+    ms.check_sprt(0, 10, 0.05, 0.05, "logistic")
+    ms.check_sprt(0, 1000, 0.05, 0.05, "logistic")
+    for bad in ((10, 0, 0.05, 0.05), (0, 0, 0.05, 0.05), (0, 10, 0, 0.05), (0, 10, 0.5, 0.5),
+                (0, 10, 0.05, 0.05, "bayesian"),
+                # a t-value the normalized model cannot reach from its start
+                (0, 1000, 0.05, 0.05, "normalized")):
         with pytest.raises(ValueError):
             ms.check_sprt(*bad)
 
@@ -270,7 +352,7 @@ def test_tally_counts_a_pair_once_both_games_are_done():
 
 def test_tally_sprt_decides_on_pairs():
     from training import match
-    t = match.Tally((0.0, 10.0, 0.05, 0.05))
+    t = match.Tally(match.Sprt(0.0, 10.0, 0.05, 0.05))
     number = 0
     while t.decision is None:
         number += 2
@@ -285,12 +367,27 @@ def test_tally_sprt_decides_on_pairs():
     assert t.decision == "H1"
 
 
+def test_tally_llr_follows_the_model():
+    from training import match
+    for model in ("normalized", "logistic"):
+        t = match.Tally(match.Sprt(0.0, 10.0, 0.05, 0.05, model))
+        for number, pts in enumerate((1, 0.5, 1, 1, 0, 0.5, 1, 0.5), start=1):
+            t.add(game(number, pts))
+        assert t.ptnml == [0, 1, 0, 2, 1]
+        assert t.llr() == ms.pentanomial_llr(t.ptnml, 0.0, 10.0, model)
+
+
 def test_parse_sprt():
-    from training.match import parse_sprt
-    assert parse_sprt(["0", "10", "0.05", "0.05"]) == (0.0, 10.0, 0.05, 0.05)
-    assert parse_sprt(["beta=0.1", "elo0=-2", "elo1=3", "alpha=0.05"]) == (-2.0, 3.0, 0.05, 0.1)
+    from training.match import Sprt, parse_sprt
+    assert parse_sprt(["0", "10", "0.05", "0.05"]) == (0.0, 10.0, 0.05, 0.05, "normalized")
+    assert parse_sprt(["beta=0.1", "elo0=-2", "elo1=3", "alpha=0.05"]) == Sprt(-2.0, 3.0, 0.05, 0.1)
+    # fastchess's -sprt ... model=
+    assert parse_sprt(["elo0=0", "elo1=5", "alpha=0.05", "beta=0.05", "model=logistic"]).model == "logistic"
+    assert parse_sprt(["model=normalized", "0", "5", "0.05", "0.05"]) == (0.0, 5.0, 0.05, 0.05, "normalized")
     for bad in (["elo0=0", "elo1=10", "alpha=0.05", "gamma=1"], ["0", "x", "0.05", "0.05"],
-                ["10", "0", "0.05", "0.05"]):
+                ["10", "0", "0.05", "0.05"], ["0", "10", "0.05"], ["0", "10", "0.05", "0.05", "1"],
+                ["0", "10", "0.05", "0.05", "model=bayesian"],
+                ["0", "10", "0.05", "0.05", "model=logistic", "model=normalized"]):
         with pytest.raises(ValueError):
             parse_sprt(bad)
 
@@ -321,4 +418,5 @@ def test_sprt_match_stops_after_whole_pairs(tmp_path, monkeypatch, capsys):
     assert t.n < 1000 and t.n % 2 == 0 and t.pairs == t.n // 2 == t.ptnml[4]
     out = capsys.readouterr().out
     assert f"Ptnml(0-2): {t.ptnml}" in out
-    assert "H1 accepted" in out and "(-2.94, 2.94)" in out
+    assert "H1 accepted (nElo >= 10)" in out and "(-2.94, 2.94)" in out
+    assert "normalized model" in out

@@ -20,15 +20,25 @@ correlated through their opening, so the per-pair variance gives honest
 error bars and a faster SPRT than counting games as independent.
 - Elo and error bars: as above, with the mean and variance of the pair score
   (per game, 0..1) over the number of pairs.
+- Normalized Elo (nElo, `normalized_elo`): the score's distance from 1/2 in
+  standard deviations of one game, t = (s - 1/2) / sigma, times 800 / ln 10,
+  so that nElo equals logistic Elo near equality in a match without draws
+  (sigma = 1/2).  A pair averages two games, so one game's sigma is sqrt(2)
+  times the pair's.  Bounds in nElo make an SPRT take about as many games
+  at any draw rate, which is why fishtest and fastchess test in nElo.
+  https://www.chessprogramming.org/Match_Statistics
 - SPRT (`pentanomial_llr`, the one the match runner and `ladya loop` use):
-  fishtest's GSPRT in the "logistic" model (LLRcalc.LLR_logistic; the
-  "normalized" model of fishtest and fastchess is not used): H0 and H1 fix the
-  expected score s0, s1 (logistic Elo); under each, the pentanomial
-  distribution of greatest likelihood with that mean is found (Lagrange
-  multiplier of the mean constraint, `mle_with_mean`), and the LLR is the
-  difference of the two log-likelihoods of the observed pairs.  Empty bins
-  count 1e-3 pairs, as in fishtest and fastchess, which keeps both
-  distributions positive.  https://www.cantate.be/Fishtest/support_MLE_multinomial.pdf
+  fishtest's GSPRT on the pairs, in one of two models (`SPRT_MODELS`).
+  "normalized", the default of fastchess and fishtest and ours: elo0 and
+  elo1 are nElo, and H0 and H1 fix the t-value (LLRcalc.LLR_normalized).
+  "logistic" (cutechess-cli's Elo, LLRcalc.LLR_logistic): elo0 and elo1 are
+  logistic Elo, and H0 and H1 fix the expected score.  Under each hypothesis
+  the pentanomial distribution of greatest likelihood that satisfies it is
+  found (a Lagrange multiplier: `mle_with_mean`, `mle_with_t`), and the LLR
+  is the difference of the two log-likelihoods of the observed pairs.  Empty
+  bins count 1e-3 pairs, as in fishtest and fastchess, which keeps both
+  distributions positive.  https://www.cantate.be/Fishtest/support_MLE_multinomial.pdf,
+  https://www.cantate.be/Fishtest/normalized_elo_practical.pdf
 """
 import math
 from typing import List, Optional, Sequence, Tuple
@@ -36,6 +46,9 @@ from typing import List, Optional, Sequence, Tuple
 Z95 = 1.959963984540054  #: two-sided 95% quantile of the standard normal
 PAIR_BINS = (0.0, 0.25, 0.5, 0.75, 1.0)  #: per-game score of a pair scoring 0, 1/2, 1, 3/2, 2 points
 EMPTY_BIN = 1e-3         #: pairs counted in an empty pentanomial bin for the SPRT (fishtest's prior)
+NELO_PER_T = 800.0 / math.log(10.0)  #: nElo per unit of one game's t-value (nElo ~ Elo where sigma = 1/2)
+SPRT_MODELS = {"normalized": "nElo", "logistic": "Elo"}  #: SPRT model -> the unit of its elo0 and elo1
+DEFAULT_SPRT_MODEL = "normalized"  #: fastchess's and fishtest's default
 
 
 def score(wins: int, draws: int, losses: int) -> float:
@@ -100,13 +113,23 @@ def sprt_bounds(alpha: float, beta: float) -> Tuple[float, float]:
     return math.log(beta / (1.0 - alpha)), math.log((1.0 - beta) / alpha)
 
 
-def check_sprt(elo0: float, elo1: float, alpha: float, beta: float) -> None:
-    """ValueError unless the hypotheses and error rates make a test."""
+def check_sprt(elo0: float, elo1: float, alpha: float, beta: float,
+               model: str = DEFAULT_SPRT_MODEL) -> None:
+    """ValueError unless the hypotheses, error rates and model make a test."""
+    if model not in SPRT_MODELS:
+        raise ValueError(f"SPRT: model must be one of {', '.join(SPRT_MODELS)}, got {model!r}")
     if not elo0 < elo1:
         raise ValueError(f"SPRT: elo0 ({elo0:g}) must be less than elo1 ({elo1:g})")
     if not (0 < alpha < 1 and 0 < beta < 1 and alpha + beta < 1):
         raise ValueError(f"SPRT: alpha ({alpha:g}) and beta ({beta:g}) must lie in (0, 1) "
                          "with alpha + beta < 1")
+    # A dry run on uniform counts: a bound too far from 0 for the model
+    # fails here rather than in the middle of a match.
+    try:
+        pentanomial_llr([1] * len(PAIR_BINS), elo0, elo1, model)
+    except ValueError:
+        raise ValueError(f"SPRT: [{elo0:g}, {elo1:g}] is out of the {model} model's reach "
+                         f"({SPRT_MODELS[model]})") from None
 
 
 def sprt_decision(llr_value: float, alpha: float, beta: float) -> Optional[str]:
@@ -187,41 +210,95 @@ def format_pentanomial_elo(ptnml: Sequence[int]) -> str:
     return f"{elo:+.1f} +- {err_text}"
 
 
-def mle_with_mean(probs: Sequence[float], values: Sequence[float], mean: float) -> List[float]:
-    """The distribution over `values` with expectation `mean` that makes the
-    observed frequencies `probs` (all > 0) most likely.
+def normalized_elo(ptnml: Sequence[int], z: float = Z95) -> Tuple[float, float]:
+    """(nElo, half-width of its confidence interval) from the pair counts.
+    The interval is the score's, mapped like the estimate; sigma cancels
+    from its width, which therefore depends only on the number of pairs."""
+    s = pentanomial_score(ptnml)
+    error = z * NELO_PER_T / math.sqrt(2 * sum(ptnml))
+    sigma = math.sqrt(2 * pentanomial_variance(ptnml))   # of one game
+    if sigma == 0.0:           # every pair alike: no spread to measure against
+        return (0.0 if s == 0.5 else math.copysign(math.inf, s - 0.5)), error
+    return (s - 0.5) / sigma * NELO_PER_T, error
 
-    By Lagrange multipliers it is p_i = probs_i / (1 + x (values_i - mean)),
-    where x is the root of sum_i probs_i (values_i - mean) / (1 + x (values_i
-    - mean)) = 0 between the poles -1/(max - mean) and -1/(min - mean).  That
-    sum falls monotonically from +inf to -inf there, so bisection always finds
-    it; near a pole (a mean far from the data) a Newton step would overshoot."""
-    d = [v - mean for v in values]
-    if not min(d) < 0 < max(d):
-        raise ValueError(f"mean {mean} is not inside the values' range")
-    lo, hi = -1.0 / max(d), -1.0 / min(d)
+
+def _mle_zero_mean(probs: Sequence[float], phi: Sequence[float]) -> List[float]:
+    """The distribution p_i = probs_i / (1 + x phi_i) under which phi has
+    expectation 0: x is the root of sum_i probs_i phi_i / (1 + x phi_i) = 0
+    between the poles -1/max(phi) and -1/min(phi).  That sum falls
+    monotonically from +inf to -inf there, so bisection always finds it; near
+    a pole a Newton step would overshoot.  It then sums to 1 by itself."""
+    lo, hi = -1.0 / max(phi), -1.0 / min(phi)
     x = 0.0
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         if mid in (lo, hi):       # the interval cannot shrink any further
             break
         x = mid
-        if sum(p * di / (1.0 + x * di) for p, di in zip(probs, d)) > 0.0:
+        if sum(p * f / (1.0 + x * f) for p, f in zip(probs, phi)) > 0.0:
             lo = x
         else:
             hi = x
-    return [p / (1.0 + x * di) for p, di in zip(probs, d)]
+    return [p / (1.0 + x * f) for p, f in zip(probs, phi)]
 
 
-def pentanomial_llr(ptnml: Sequence[int], elo0: float, elo1: float) -> float:
+def mle_with_mean(probs: Sequence[float], values: Sequence[float], mean: float) -> List[float]:
+    """The distribution over `values` with expectation `mean` that makes the
+    observed frequencies `probs` (all > 0) most likely.
+
+    By Lagrange multipliers it is p_i = probs_i / (1 + x (values_i - mean)),
+    with x such that its mean is `mean` (`_mle_zero_mean`)."""
+    d = [v - mean for v in values]
+    if not min(d) < 0 < max(d):
+        raise ValueError(f"mean {mean} is not inside the values' range")
+    return _mle_zero_mean(probs, d)
+
+
+def mle_with_t(probs: Sequence[float], values: Sequence[float], t: float,
+               ref: float = 0.5) -> List[float]:
+    """The distribution over `values` with t-value (mu - ref) / sigma = `t`
+    that makes the observed frequencies `probs` (all > 0) most likely
+    (Van den Bergh, normalized_elo_practical.pdf, section 4.1).
+
+    The constraint mu - ref - t sigma = 0 is not linear in p, but the
+    Lagrange solution keeps the form p_i = probs_i / (1 + x phi_i), with
+    phi_i = a_i - ref - t sigma / 2 (1 + ((a_i - mu) / sigma)^2): the
+    constraint's gradient, shifted so that E[phi] is the constraint's left
+    side.  phi depends on p through mu and sigma, so the mean-zero solution
+    is iterated from the uniform distribution; it settles in a few rounds."""
+    q = [1.0 / len(values)] * len(values)
+    for _ in range(100):
+        mu = sum(a * x for a, x in zip(values, q))
+        sigma = math.sqrt(sum(x * (a - mu) ** 2 for a, x in zip(values, q)))
+        phi = [a - ref - 0.5 * t * sigma * (1.0 + ((a - mu) / sigma) ** 2) for a in values]
+        if not min(phi) < 0 < max(phi):
+            raise ValueError(f"t-value {t:g} is out of reach of the values")
+        new = _mle_zero_mean(probs, phi)
+        step = max(abs(a - b) for a, b in zip(new, q))
+        q = new
+        if step < 1e-12:
+            break
+    return q
+
+
+def pentanomial_llr(ptnml: Sequence[int], elo0: float, elo1: float,
+                    model: str = DEFAULT_SPRT_MODEL) -> float:
     """Log-likelihood ratio of H1 (elo1) against H0 (elo0) from the pair
-    counts: fishtest's GSPRT in the logistic model (see the module
-    docstring).  0 without pairs."""
+    counts: fishtest's GSPRT in `model`, "normalized" (elo0, elo1 in nElo) or
+    "logistic" (in Elo); see the module docstring.  0 without pairs."""
     if sum(ptnml) == 0:
         return 0.0
     counts = [c if c > 0 else EMPTY_BIN for c in ptnml]
     n = sum(counts)
     probs = [c / n for c in counts]
-    p0 = mle_with_mean(probs, PAIR_BINS, score_from_elo(elo0))
-    p1 = mle_with_mean(probs, PAIR_BINS, score_from_elo(elo1))
+    if model == "normalized":
+        # H0 and H1 as t-values of one pair, whose sigma is one game's / sqrt(2).
+        t0, t1 = (math.sqrt(2.0) * e / NELO_PER_T for e in (elo0, elo1))
+        p0 = mle_with_t(probs, PAIR_BINS, t0)
+        p1 = mle_with_t(probs, PAIR_BINS, t1)
+    elif model == "logistic":
+        p0 = mle_with_mean(probs, PAIR_BINS, score_from_elo(elo0))
+        p1 = mle_with_mean(probs, PAIR_BINS, score_from_elo(elo1))
+    else:
+        raise ValueError(f"unknown SPRT model {model!r} (one of {', '.join(SPRT_MODELS)})")
     return n * sum(p * (math.log(a) - math.log(b)) for p, a, b in zip(probs, p1, p0))

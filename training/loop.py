@@ -16,10 +16,11 @@ plays a gating match in UCI games (training/match.py, openings from an EPD
 file, each played with both colours) against the best so far.  The gate is
 an SPRT on the game pairs (pentanomial, training/elo.py): H0 elo <= `elo0`
 against H1 elo >= `elo1` with error rates `alpha` (promoting a net that is
-not better) and `beta` (rejecting one that is).  The match stops as soon as
-the SPRT decides, and the net is promoted only if H1 is accepted; a match
-that reaches `games` without a decision does not promote (the new net has
-not shown that it is better, and the best so far stays).
+not better) and `beta` (rejecting one that is), the bounds in normalized
+Elo by default (`sprt_model`, as fastchess and fishtest).  The match stops
+as soon as the SPRT decides, and the net is promoted only if H1 is
+accepted; a match that reaches `games` without a decision does not promote
+(the new net has not shown that it is better, and the best so far stays).
 """
 from __future__ import annotations
 
@@ -60,8 +61,9 @@ class LoopConfig:
     tc: str = "5+0.05"                               #: gating match time control, seconds+increment
     concurrency: int = 1                             #: games played at once in the gating match
     openings: Optional[str] = None                   #: EPD openings (default: ../shared/data/openings.epd)
-    elo0: float = 0.0                                #: gating SPRT H0: new net at most this much stronger (Elo)
-    elo1: float = 10.0                               #: gating SPRT H1: new net at least this much stronger (Elo)
+    elo0: float = 0.0                                #: gating SPRT H0: new net at most this much stronger (nElo; Elo if logistic)
+    elo1: float = 10.0                               #: gating SPRT H1: new net at least this much stronger (nElo; Elo if logistic)
+    sprt_model: str = elo.DEFAULT_SPRT_MODEL         #: gating SPRT model: normalized (as fastchess, fishtest) | logistic
     alpha: float = 0.05                              #: gating SPRT: chance of promoting a net that is not stronger
     beta: float = 0.05                               #: gating SPRT: chance of rejecting a net that is stronger
     seed: int = 1
@@ -76,7 +78,8 @@ def _default_openings() -> Optional[str]:
 def match_record(tally, opponent: str, tc: str) -> dict:
     """The generation record's account of a gating match (training/match.py's
     Tally): games, pairs, the SPRT and the Elo from the pairs.  Records
-    written before the SPRT gate lack the pair and SPRT fields."""
+    written before the SPRT gate lack the pair and SPRT fields, and those
+    written before the SPRT's model was recorded used the logistic one."""
     w, d, l = tally.w, tally.d, tally.l
     if tally.pairs:
         interval = elo.pentanomial_elo_interval(tally.ptnml)
@@ -86,11 +89,12 @@ def match_record(tally, opponent: str, tc: str) -> dict:
         interval = (0.0, -1000.0, 1000.0)
     # A one-sided match has an infinite estimate: keep the log finite.
     e, lo, hi = (max(-1000.0, min(1000.0, x)) for x in interval)
-    elo0, elo1, alpha, beta = tally.sprt
+    s = tally.sprt
     return {"opponent": opponent, "wins": w, "draws": d, "losses": l,
             "pentanomial": list(tally.ptnml), "elo": e, "elo_low": lo, "elo_high": hi,
             "los": elo.los(w, d, l), "tc": tc,
-            "sprt": {"elo0": elo0, "elo1": elo1, "alpha": alpha, "beta": beta},
+            "sprt": {"elo0": s.elo0, "elo1": s.elo1, "alpha": s.alpha, "beta": s.beta,
+                     "model": s.model},
             "llr": tally.llr(), "llr_bounds": list(tally.bounds()), "decision": tally.decision}
 
 
@@ -111,7 +115,7 @@ class Loop:
             raise ValueError("give --openings FILE (an EPD file of opening positions)")
         if cfg.games < 2 or cfg.games % 2:
             raise ValueError(f"--games must be even and at least 2 (game pairs), got {cfg.games}")
-        elo.check_sprt(cfg.elo0, cfg.elo1, cfg.alpha, cfg.beta)
+        elo.check_sprt(cfg.elo0, cfg.elo1, cfg.alpha, cfg.beta, cfg.sprt_model)
 
     def save(self) -> None:
         tmp = self.state_path.with_suffix(".tmp")
@@ -160,11 +164,11 @@ class Loop:
         rec["seconds_train"] = time.time() - t0
 
     def match(self, g: int, rec: dict) -> None:
-        from training.match import play_match
+        from training.match import Sprt, play_match
         t0 = time.time()
         best = self.state["best"]
         cmd = f"{sys.executable} -m engine"
-        sprt = (self.cfg.elo0, self.cfg.elo1, self.cfg.alpha, self.cfg.beta)
+        sprt = Sprt(self.cfg.elo0, self.cfg.elo1, self.cfg.alpha, self.cfg.beta, self.cfg.sprt_model)
         tally = play_match(
             engine1=cmd, engine2=cmd,
             options1={"EvalFile": rec["net"]}, options2={"EvalFile": best},

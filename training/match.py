@@ -20,6 +20,9 @@ that stops the match early:
     python benchmarks/match.py --engine2 "python -m engine" --option2 EvalFile=old.nnue \
         --games 2000 --tc 5+0.05 --concurrency 2 --sprt elo0=0 elo1=10 alpha=0.05 beta=0.05
 
+The SPRT's bounds are normalized Elo (nElo) by default, as in fastchess and
+fishtest; `model=logistic` makes them logistic Elo (training/elo.py).
+
 UCI options: --option1 UCI_LimitStrength=true --option1 UCI_Elo=1320.
 """
 import argparse
@@ -34,7 +37,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import chess
 import chess.engine
@@ -437,7 +440,14 @@ async def play_game(number, opening_index, fen, players, white, names, args) -> 
 # The match
 
 
-Sprt = Tuple[float, float, float, float]   # elo0, elo1, alpha, beta
+class Sprt(NamedTuple):
+    """An SPRT on the game pairs: H0 elo <= elo0 against H1 elo >= elo1 (in
+    the model's unit, ms.SPRT_MODELS), with error rates alpha and beta."""
+    elo0: float
+    elo1: float
+    alpha: float
+    beta: float
+    model: str = ms.DEFAULT_SPRT_MODEL
 
 
 class Tally:
@@ -472,8 +482,7 @@ class Tally:
             return False
         self.ptnml[ms.pair_bin(first + pts)] += 1
         if self.sprt and self.decision is None:
-            _, _, alpha, beta = self.sprt
-            self.decision = ms.sprt_decision(self.llr(), alpha, beta)
+            self.decision = ms.sprt_decision(self.llr(), self.sprt.alpha, self.sprt.beta)
         return True
 
     @property
@@ -486,12 +495,11 @@ class Tally:
 
     def llr(self) -> float:
         """The SPRT's log-likelihood ratio over the finished pairs."""
-        elo0, elo1, _, _ = self.sprt
-        return ms.pentanomial_llr(self.ptnml, elo0, elo1)
+        s = self.sprt
+        return ms.pentanomial_llr(self.ptnml, s.elo0, s.elo1, s.model)
 
     def bounds(self) -> Tuple[float, float]:
-        _, _, alpha, beta = self.sprt
-        return ms.sprt_bounds(alpha, beta)
+        return ms.sprt_bounds(self.sprt.alpha, self.sprt.beta)
 
 
 def summary_line(t: Tally, names, args) -> str:
@@ -535,8 +543,9 @@ async def run_match(args) -> Tally:
     pgn_file = open(args.pgn, "a") if args.pgn else None
     sprt_text = ""
     if args.sprt:
-        sprt_text = (f", SPRT elo0 {args.sprt[0]:g} elo1 {args.sprt[1]:g} "
-                     f"alpha {args.sprt[2]:g} beta {args.sprt[3]:g}")
+        s = args.sprt
+        sprt_text = (f", SPRT [{s.elo0:g}, {s.elo1:g}] {ms.SPRT_MODELS[s.model]} "
+                     f"alpha {s.alpha:g} beta {s.beta:g}")
     print(f"Match {names[0]} vs {names[1]}: {args.games} games, tc {args.tc}, "
           f"concurrency {args.concurrency}, openings {args.openings} (seed {args.seed}){sprt_text}",
           flush=True)
@@ -591,8 +600,10 @@ def print_summary(t: Tally, names, args):
                     for g in t.games)
     if t.pairs:
         _, lo, hi = ms.pentanomial_elo_interval(t.ptnml)
+        nelo, nelo_error = ms.normalized_elo(t.ptnml)
         print(f"Ptnml(0-2): {t.ptnml}  ({t.pairs} pairs)  Elo from pairs: "
-              f"{ms.format_pentanomial_elo(t.ptnml)}  (95% interval {lo:+.1f} .. {hi:+.1f})")
+              f"{ms.format_pentanomial_elo(t.ptnml)}  (95% interval {lo:+.1f} .. {hi:+.1f})  "
+              f"nElo {nelo:+.1f} +- {nelo_error:.1f}")
     print(f"White scored {100 * white_pts / t.n:.1f}%; average game length "
           f"{sum(g.plies for g in t.games) / t.n:.0f} plies")
     for kind, label in (("time", "losses on time"), ("illegal", "illegal moves"),
@@ -606,17 +617,26 @@ def print_summary(t: Tally, names, args):
         reasons[key] = reasons.get(key, 0) + 1
     print("endings: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda x: -x[1])))
     if t.sprt:
-        elo0, elo1, alpha, beta = t.sprt
+        s = t.sprt
+        unit = ms.SPRT_MODELS[s.model]
         lower, upper = t.bounds()
-        verdict = {"H1": f"H1 accepted (elo >= {elo1:g})", "H0": f"H0 accepted (elo <= {elo0:g})",
+        verdict = {"H1": f"H1 accepted ({unit} >= {s.elo1:g})",
+                   "H0": f"H0 accepted ({unit} <= {s.elo0:g})",
                    None: f"no decision within {args.games} games"}[t.decision]
-        print(f"SPRT [{elo0:g}, {elo1:g}] alpha {alpha:g} beta {beta:g}, pentanomial: "
-              f"LLR {t.llr():.2f} bounds ({lower:.2f}, {upper:.2f}): {verdict}")
+        print(f"SPRT [{s.elo0:g}, {s.elo1:g}] {unit} alpha {s.alpha:g} beta {s.beta:g}, "
+              f"pentanomial, {s.model} model: LLR {t.llr():.2f} bounds ({lower:.2f}, {upper:.2f}): "
+              f"{verdict}")
 
 
 def parse_sprt(tokens: List[str]) -> Sprt:
-    """(elo0, elo1, alpha, beta) from four numbers in that order, or from
-    fastchess's names: elo0=0 elo1=10 alpha=0.05 beta=0.05 (any order)."""
+    """The Sprt from four numbers (elo0 elo1 alpha beta, in that order) or
+    from fastchess's names: elo0=0 elo1=10 alpha=0.05 beta=0.05 (any order);
+    either form may add model=normalized|logistic."""
+    models = [t.split("=", 1)[1] for t in tokens if t.startswith("model=")]
+    if len(models) > 1:
+        raise ValueError(f"--sprt: one model= at most, got {' '.join(tokens)}")
+    model = models[0] if models else ms.DEFAULT_SPRT_MODEL
+    tokens = [t for t in tokens if not t.startswith("model=")]
     names = ("elo0", "elo1", "alpha", "beta")
     if all("=" in t for t in tokens):
         pairs = dict(t.split("=", 1) for t in tokens)
@@ -626,9 +646,10 @@ def parse_sprt(tokens: List[str]) -> Sprt:
     try:
         elo0, elo1, alpha, beta = (float(t) for t in tokens)
     except ValueError:
-        raise ValueError(f"--sprt: expected numbers or NAME=VALUE pairs, got {' '.join(tokens)}") from None
-    ms.check_sprt(elo0, elo1, alpha, beta)
-    return elo0, elo1, alpha, beta
+        raise ValueError(f"--sprt: expected four numbers or NAME=VALUE pairs, got {' '.join(tokens)}") \
+            from None
+    ms.check_sprt(elo0, elo1, alpha, beta, model)
+    return Sprt(elo0, elo1, alpha, beta, model)
 
 
 def build_parser():
@@ -654,9 +675,11 @@ def build_parser():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pgn", help="append the games to this PGN file")
     ap.add_argument("--event", default="Ladya match")
-    ap.add_argument("--sprt", nargs=4, metavar=("ELO0", "ELO1", "ALPHA", "BETA"),
-                    help="stop when the SPRT on game pairs accepts H0 or H1 (four numbers, or "
-                         "elo0=0 elo1=10 alpha=0.05 beta=0.05); --games is the cap")
+    ap.add_argument("--sprt", nargs="+", metavar="ARG",
+                    help="stop when the SPRT on game pairs accepts H0 or H1: ELO0 ELO1 ALPHA BETA, "
+                         "or elo0=0 elo1=10 alpha=0.05 beta=0.05, and optionally model=normalized "
+                         "(the default: bounds in nElo, as fastchess) or model=logistic (Elo); "
+                         "--games is the cap")
     ap.add_argument("--resign", nargs=2, type=int, metavar=("MOVES", "CP"),
                     help="adjudicate a win when both engines agree for MOVES moves each")
     ap.add_argument("--draw", nargs=3, type=int, metavar=("FROM_MOVE", "MOVES", "CP"),
@@ -669,7 +692,7 @@ def play_match(engine1: str, engine2: str, games: int, tc: str, openings, option
                pgn=None, proto1: str = "uci", proto2: str = "uci",
                sprt: Optional[Sprt] = None) -> "Tally":
     """Play a match and return its Tally (wins/draws/losses and game pairs
-    from engine1's view).  With `sprt` (elo0, elo1, alpha, beta) the match
+    from engine1's view).  With `sprt` (a Sprt, or its fields) the match
     stops once the SPRT decides, `games` being the cap; Tally.decision then
     says 'H1' or 'H0' (None: the cap came first)."""
     argv = ["--engine1", engine1, "--engine2", engine2, "--proto1", proto1, "--proto2", proto2,
@@ -685,7 +708,9 @@ def play_match(engine1: str, engine2: str, games: int, tc: str, openings, option
     if pgn:
         argv += ["--pgn", str(pgn)]
     if sprt:
-        argv += ["--sprt", *(repr(float(x)) for x in sprt)]
+        s = Sprt(*sprt)
+        argv += ["--sprt", f"elo0={float(s.elo0)!r}", f"elo1={float(s.elo1)!r}",
+                 f"alpha={float(s.alpha)!r}", f"beta={float(s.beta)!r}", f"model={s.model}"]
     args = build_parser().parse_args(argv)
     args.tc_base, args.tc_inc = parse_tc(args.tc)
     args.sprt = parse_sprt(args.sprt) if args.sprt else None
