@@ -4,7 +4,8 @@ All integers are little-endian.  Layout::
 
     offset  size  field
     0       8     magic            b"LADYANNU"
-    8       4     version          uint32: 1 = raw arrays, 2 = compressed transformer
+    8       4     version          uint32: 1 = raw arrays, 2 = compressed transformer,
+                                   3 = compressed with mirror prediction
     12      4     arch_hash        uint32, crc32 of the architecture text below
     16      4     arch_len         uint32, length of the architecture text
     20      n     arch             ASCII, e.g. "HalfKP(40960)->256x2->1 CReLU[0,255] QA=255 QB=1024 scale=400"
@@ -17,8 +18,8 @@ All integers are little-endian.  Layout::
     ..      4     QB               int32, output-weight scale
     ..      4     scale            int32, centipawns per unit of float output
     ..      2*F*H ft_weights       int16[n_features][hidden], one row per feature
-                                   (version 2: uint32 length, then that many bytes
-                                   of packed ft_weights, see below)
+                                   (versions 2 and 3: uint32 length, then that many
+                                   bytes of packed ft_weights, see below)
     ..      2*H   ft_bias          int16[hidden]
     ..      4*H   out_weights      int16[2*hidden], side to move's half first
     ..      4     out_bias         int32
@@ -33,6 +34,16 @@ high bytes.  The trainer's king-independent factorizer makes the rows of a
 piece-square feature alike across king squares, so the differences are
 small or zero, the high-byte plane is nearly constant, and a 21 MB net
 shrinks several times.  The checksum covers the packed bytes as stored.
+
+Version 3 is version 2 with a second predictor, for king-bucketed nets whose
+right half (king on files e-h) mirrors the left (training/buckets.py): 64
+bytes, one per king block, say what block k is the difference from -- 0:
+the previous block (as in version 2), 1: block k^7 (the same square
+mirrored a<->h, so k is on files e-h and k^7 comes earlier) with its rows
+mirrored too (piece kind kept, square ^ 7) -- then the xz of the byte planes
+as above.  For such a net the mirrored half packs to nothing; the writer
+picks per block the predictor that leaves fewer non-zero values, and writes
+version 2 when no block is better predicted by its mirror.
 
 Semantics (float model, as the trainer fits it)::
 
@@ -80,6 +91,9 @@ import numpy as np
 MAGIC = b"LADYANNU"
 VERSION = 1              # raw arrays
 VERSION_PACKED = 2       # ft_weights packed (see above)
+VERSION_MIRRORED = 3     # packed, with the mirror predictor (see above)
+PACKED_VERSIONS = (VERSION_PACKED, VERSION_MIRRORED)
+PREDICT_PREVIOUS, PREDICT_MIRROR = 0, 1
 KING_BLOCKS = 64
 FEATURE_SET_HALFKP = 1
 ACTIVATION_CRELU = 0
@@ -164,21 +178,48 @@ class QuantizedNet:
             raise ValueError("output bias does not fit in int32")
 
 
-def pack_ft_weights(w: np.ndarray) -> bytes:
-    """Version 2's packed ft_weights (see the module docstring)."""
-    blocks = np.ascontiguousarray(w, dtype="<i2").reshape(KING_BLOCKS, -1)
+def _mirror_rows(block: np.ndarray) -> np.ndarray:
+    """A king block [640, H] with its rows for squares mirrored a<->h."""
+    return block.reshape(10, 8, 8, -1)[:, :, ::-1].reshape(block.shape)
+
+
+def pack_ft_weights(w: np.ndarray) -> tuple:
+    """(version, packed bytes) of ft_weights (see the module docstring):
+    version 3 if any block is better predicted by its mirror, else 2."""
+    blocks = np.ascontiguousarray(w, dtype="<i2").reshape(KING_BLOCKS, -1, w.shape[1])
     delta = blocks.copy()
     delta[1:] = blocks[1:] - blocks[:-1]          # wraps in int16
+    codes = np.full(KING_BLOCKS, PREDICT_PREVIOUS, np.uint8)
+    for k in range(KING_BLOCKS):
+        if k % 8 >= 4:
+            mirrored = blocks[k] - _mirror_rows(blocks[k ^ 7])
+            if np.count_nonzero(mirrored) < np.count_nonzero(delta[k]):
+                delta[k], codes[k] = mirrored, PREDICT_MIRROR
     planes = delta.view(np.uint8).reshape(-1, 2)
-    return lzma.compress(np.concatenate([planes[:, 0], planes[:, 1]]).tobytes(),
-                         preset=6, check=lzma.CHECK_NONE)
+    xz = lzma.compress(np.concatenate([planes[:, 0], planes[:, 1]]).tobytes(),
+                       preset=6, check=lzma.CHECK_NONE)
+    if not codes.any():
+        return VERSION_PACKED, xz
+    return VERSION_MIRRORED, codes.tobytes() + xz
 
 
-def unpack_ft_weights(packed: bytes, n_features: int, hidden: int, name: str = "net") -> np.ndarray:
+def unpack_ft_weights(packed: bytes, n_features: int, hidden: int, name: str = "net",
+                      version: int = VERSION_PACKED) -> np.ndarray:
     """Inverse of pack_ft_weights; ValueError if the bytes do not unpack to
     exactly n_features x hidden values (a bounded decompression: a corrupt
     or hostile payload cannot make it allocate more than that)."""
     size = 2 * n_features * hidden
+    codes = np.zeros(KING_BLOCKS, np.uint8)
+    if version == VERSION_MIRRORED:
+        if len(packed) < KING_BLOCKS:
+            raise ValueError(f"{name}: packed weights too short for their predictors")
+        codes = np.frombuffer(packed[:KING_BLOCKS], np.uint8)
+        packed = packed[KING_BLOCKS:]
+        bad = [k for k in range(KING_BLOCKS)
+               if codes[k] not in (PREDICT_PREVIOUS, PREDICT_MIRROR)
+               or (codes[k] == PREDICT_MIRROR and k % 8 < 4)]
+        if bad:
+            raise ValueError(f"{name}: bad predictor {codes[bad[0]]} for king block {bad[0]}")
     try:
         dec = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
         raw = dec.decompress(packed, max_length=size + 1)
@@ -190,25 +231,34 @@ def unpack_ft_weights(packed: bytes, n_features: int, hidden: int, name: str = "
     planes = np.frombuffer(raw, np.uint8)
     pairs = np.empty((n_features * hidden, 2), np.uint8)
     pairs[:, 0], pairs[:, 1] = planes[:size // 2], planes[size // 2:]
-    delta = pairs.reshape(-1).view("<i2").reshape(KING_BLOCKS, -1)
-    return np.cumsum(delta, axis=0, dtype=np.int16).reshape(n_features, hidden)
+    delta = pairs.reshape(-1).view("<i2").reshape(KING_BLOCKS, -1, hidden)
+    if not codes.any():
+        return np.cumsum(delta, axis=0, dtype=np.int16).reshape(n_features, hidden)
+    blocks = np.empty_like(delta)
+    for k in range(KING_BLOCKS):              # int16 sums wrap, as the writer's differences
+        if codes[k] == PREDICT_MIRROR:
+            blocks[k] = delta[k] + _mirror_rows(blocks[k ^ 7])
+        else:
+            blocks[k] = delta[k] + blocks[k - 1] if k else delta[k]
+    return blocks.reshape(n_features, hidden)
 
 
 def write_net(path, net: QuantizedNet, packed: bool = False) -> None:
     """Write `net` to `path` (validated first; written atomically).
-    packed=True writes version 2 (compressed transformer weights), the form
-    nets are shipped in; the default is the plain version 1."""
+    packed=True writes version 2 or 3 (compressed transformer weights), the
+    form nets are shipped in; the default is the plain version 1."""
     import os
     net.validate()
     arch = net.description.encode("ascii")
+    version = VERSION
     if packed:
-        blob = pack_ft_weights(net.ft_weights)
+        version, blob = pack_ft_weights(net.ft_weights)
         weights = struct.pack("<I", len(blob)) + blob
     else:
         weights = net.ft_weights.astype("<i2").tobytes()
     parts = [
         MAGIC,
-        struct.pack("<III", VERSION_PACKED if packed else VERSION, zlib.crc32(arch), len(arch)),
+        struct.pack("<III", version, zlib.crc32(arch), len(arch)),
         arch,
         struct.pack("<IIIIiii", FEATURE_SET_HALFKP, HALFKP_FEATURES, net.hidden,
                     net.activation, net.qa, net.qb, net.scale),
@@ -242,9 +292,9 @@ def parse_net(data: bytes, name: str = "net") -> QuantizedNet:
         raise ValueError(f"{name}: not a Ladya net (bad magic {data[:8]!r})")
     need(8, 12, "the header")
     version, arch_hash, arch_len = struct.unpack_from("<III", data, 8)
-    if version not in (VERSION, VERSION_PACKED):
+    if version not in (VERSION, *PACKED_VERSIONS):
         raise ValueError(f"{name}: unsupported version {version} "
-                         f"(this engine reads {VERSION} and {VERSION_PACKED})")
+                         f"(this engine reads {VERSION} to {VERSION_MIRRORED})")
     if arch_len > 1024:
         raise ValueError(f"{name}: architecture text too long ({arch_len})")
     need(20, arch_len, "the architecture text")
@@ -267,7 +317,7 @@ def parse_net(data: bytes, name: str = "net") -> QuantizedNet:
         expected_arch = b""
     if arch != expected_arch:
         raise ValueError(f"{name}: architecture text {arch!r} does not match the header sizes")
-    if version == VERSION_PACKED:
+    if version in PACKED_VERSIONS:
         need(off, 4, "the packed weights' length")
         (w_len,) = struct.unpack_from("<I", data, off)
         off += 4
@@ -281,8 +331,8 @@ def parse_net(data: bytes, name: str = "net") -> QuantizedNet:
     (checksum,) = struct.unpack_from("<I", data, total - 4)
     if zlib.crc32(memoryview(data)[:total - 4]) != checksum:
         raise ValueError(f"{name}: checksum mismatch (corrupt file)")
-    if version == VERSION_PACKED:
-        ft_w = unpack_ft_weights(data[off:off + w_len], n_features, hidden, name)
+    if version in PACKED_VERSIONS:
+        ft_w = unpack_ft_weights(data[off:off + w_len], n_features, hidden, name, version)
     else:
         ft_w = np.frombuffer(data, "<i2", n_features * hidden, off).reshape(n_features, hidden)
     off += w_len

@@ -212,6 +212,60 @@ def test_packed_payload_errors_are_named(tmp_path):
     assert_same_net(parse_net(packed_with_payload(data, good)), factorized_net())
 
 
+@functools.lru_cache(maxsize=None)
+def mirrored_net():
+    """A king-bucketed net whose right half mirrors the left (training/buckets.py)."""
+    from training.buckets import layout
+    fnet = FloatNet.random(HIDDEN, 12)
+    buckets = layout("mirror4")
+    fnet.A = buckets.expand(fnet.A[:buckets.rows])
+    return fnet.quantize()
+
+
+def test_mirrored_nets_pack_as_version_3_exactly_and_smaller(tmp_path):
+    """Version 3 predicts the blocks of files e-h from their mirrors: exact,
+    and smaller than version 2's differences from the previous block; a net
+    with nothing to gain from it is still written as version 2, byte for
+    byte as before (the shipped net re-packs to its own file)."""
+    from pathlib import Path
+    from nnue.format import pack_ft_weights
+    qnet = mirrored_net()
+    write_net(tmp_path / "m.nnue", qnet, packed=True)
+    data = (tmp_path / "m.nnue").read_bytes()
+    assert struct.unpack_from("<I", data, 8)[0] == 3
+    assert_same_net(parse_net(data), qnet)
+    blocks = qnet.ft_weights.reshape(64, -1)
+    delta = blocks.copy()
+    delta[1:] = blocks[1:] - blocks[:-1]
+    import lzma
+    planes = delta.astype("<i2").view(np.uint8).reshape(-1, 2)
+    v2 = len(lzma.compress(np.concatenate([planes[:, 0], planes[:, 1]]).tobytes(), preset=6,
+                           check=lzma.CHECK_NONE))
+    assert len(data) < 0.7 * v2
+    assert Network(tmp_path / "m.nnue").king_blocks == 8
+    assert pack_ft_weights(factorized_net().ft_weights)[0] == 2
+    shipped = Path(__file__).resolve().parents[1] / "nets" / "default.nnue"
+    write_net(tmp_path / "s.nnue", read_net(shipped), packed=True)
+    assert (tmp_path / "s.nnue").read_bytes() == shipped.read_bytes()
+
+
+def test_version_3_predictors_are_checked(tmp_path):
+    import lzma
+    write_net(tmp_path / "m.nnue", mirrored_net(), packed=True)
+    data = (tmp_path / "m.nnue").read_bytes()
+    off = arch_offset(data) + 28
+    (n,) = struct.unpack_from("<I", data, off)
+    payload = data[off + 4:off + 4 + n]
+    codes, xz = bytearray(payload[:64]), payload[64:]
+    assert set(codes) == {0, 1} and all(k % 8 >= 4 for k in range(64) if codes[k])
+    for k, value in ((3, 1), (60, 2)):            # a mirror on the left half; no such predictor
+        bad = bytearray(codes)
+        bad[k] = value
+        refused(packed_with_payload(data, bytes(bad) + xz), tmp_path, f"king block {k}")
+    refused(packed_with_payload(data, bytes(codes[:40])), tmp_path, "predictors")
+    refused(packed_with_payload(data, bytes(codes) + lzma.compress(b"\0" * 10)), tmp_path, "expected")
+
+
 # --- corrupted files -------------------------------------------------------------
 
 def test_truncated_files_are_refused(tmp_path):
@@ -253,7 +307,7 @@ def test_wrong_magic(tmp_path):
     refused(b"", tmp_path, "truncated")
 
 
-@pytest.mark.parametrize("version", [0, 3, 0xFFFFFFFF])
+@pytest.mark.parametrize("version", [0, 4, 0xFFFFFFFF])
 def test_wrong_version(tmp_path, version):
     _, data = net_bytes()
     body = bytearray(data[:-4])
