@@ -96,7 +96,11 @@ cdef inline Move* gen_pawns(const Board* b, Move* out, int us, Bitboard pawns,
     return out
 
 
-# A pinned pawn moves only along its pin line (never while in check).
+# A pinned pawn moves only along its pin line.  In check that line must
+# also meet the check mask: a "pinned" piece can still capture the checker
+# when the pinner stands behind the checker on the same line (K g5, bishop
+# f4 checking, pawn e3, queen d2: exf4 is legal), since the blockers are
+# found with the snipers themselves removed from the board, as Stockfish does.
 cdef inline Move* gen_pinned_pawn(const Board* b, Move* out, int us, int frm,
                                   Bitboard line, int kind) noexcept nogil:
     cdef int up = 8 if us == WHITE else -8
@@ -239,11 +243,10 @@ cdef int generate_moves(const Board* b, Move* moves, int kind) noexcept nogil:
 
     bb = pieces_cp(b, us, PAWN)
     out = gen_pawns(b, out, us, bb & ~pinned, checkmask, kind)
-    if not checkers:
-        bb &= pinned
-        while bb:
-            frm = pop_lsb(&bb)
-            out = gen_pinned_pawn(b, out, us, frm, LINE[ksq][frm], kind)
+    bb &= pinned
+    while bb:
+        frm = pop_lsb(&bb)
+        out = gen_pinned_pawn(b, out, us, frm, LINE[ksq][frm] & checkmask, kind)
     if kind != 2 and b.st.ep_square != SQ_NONE:
         out = gen_en_passant(b, out, us, ksq)
 

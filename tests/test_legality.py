@@ -45,3 +45,51 @@ def test_special_positions():
         pos = Position(fen)
         legal = set(pos.legal_move_codes())
         assert {c for c in range(65536) if pos.is_legal_code(c)} == legal, fen
+
+
+def _x_ray_evasions():
+    """Positions where the side in check can take the checker with a pawn
+    that stands between its king and a second slider behind the checker's
+    line (K g5, bishop f4 checking, pawn e3, queen d2: exf4): the pawn looks
+    pinned, but moving along the line it still shields the king.  Every
+    square and both colours, bishop or queen behind."""
+    for us in (chess.WHITE, chess.BLACK):
+        forward = 1 if us == chess.WHITE else -1
+        for ksq in chess.SQUARES:
+            kf, kr = chess.square_file(ksq), chess.square_rank(ksq)
+            for df in (-1, 1):
+                line = [(kf + i * df, kr - i * forward) for i in range(1, 4)]
+                if not all(0 <= f < 8 and 0 <= r < 8 for f, r in line):
+                    continue
+                checker, pawn, sniper = (chess.square(f, r) for f, r in line)
+                if chess.square_rank(pawn) in (0, 7):
+                    continue
+                for kind in (chess.BISHOP, chess.QUEEN):
+                    board = chess.Board(None)
+                    board.set_piece_at(ksq, chess.Piece(chess.KING, us))
+                    board.set_piece_at(checker, chess.Piece(chess.BISHOP, not us))
+                    board.set_piece_at(pawn, chess.Piece(chess.PAWN, us))
+                    board.set_piece_at(sniper, chess.Piece(kind, not us))
+                    for other in chess.SQUARES:
+                        if board.piece_at(other) is None and chess.square_distance(other, ksq) > 2:
+                            board.set_piece_at(other, chess.Piece(chess.KING, not us))
+                            break
+                    board.turn = us
+                    if board.is_valid():
+                        yield board
+
+
+def test_a_pawn_shielding_the_king_from_two_sliders_can_take_the_checker():
+    """Found by fastchess: Ladya refused 62.exf4 in such a position (its
+    generator never moved a pinned pawn while in check), kept the old
+    position and answered with an illegal move."""
+    boards = list(_x_ray_evasions())
+    assert len(boards) > 100
+    for board in boards:
+        pos = Position(board.fen())
+        expected = sorted(m.uci() for m in board.legal_moves)
+        assert sorted(pos.legal_moves()) == expected, board.fen()
+        assert any(len(m) == 4 and board.piece_at(chess.parse_square(m[:2])).piece_type == chess.PAWN
+                   for m in expected), board.fen()
+        legal = set(pos.legal_move_codes())
+        assert {c for c in range(65536) if pos.is_legal_code(c)} == legal, board.fen()
