@@ -118,8 +118,12 @@ def test_records_replay_as_legal_games(selfplay):
     recs = D.load([selfplay])
     games = list(D.games(recs))
     assert len(games) == 4
+    start = chess.Board()
     for game in games:
-        assert list(game["ply"]) == list(range(len(game)))
+        # from the position after the first random ply: the standard start
+        # position, the same in every game, is the only one left out
+        assert list(game["ply"]) == list(range(1, len(game) + 1))
+        assert D.unpack_fen(game[0]) in {_after(start, m) for m in start.legal_moves}
         for rec in game:
             assert chess.Board(D.unpack_fen(rec)).is_valid()
         boards, moves = replay(game)
@@ -127,7 +131,8 @@ def test_records_replay_as_legal_games(selfplay):
             # A recorded position is never already over by the engine's rules.
             assert not board.is_checkmate() and not rule_draw(board), board.fen()
             assert bool(rec["flags"] & D.FLAG_IN_CHECK) == board.is_check()
-            if i < len(moves):  # the best move is the move played next
+            # after the random plies the best move is the move played next
+            if G.RANDOM_PLIES - 1 <= i < len(moves):
                 noisy = board.is_capture(moves[i]) or moves[i].promotion is not None
                 assert bool(rec["flags"] & D.FLAG_NOISY_BEST) == noisy, (board.fen(), moves[i])
             mate = bool(rec["flags"] & D.FLAG_MATE)
@@ -417,9 +422,9 @@ class ScriptedSearcher:
                             nodes=1)
 
 
-def play(script, seed=0):
+def play(script, seed=0, moves=()):
     cfg = G.DatagenConfig(out="unused", nodes=100)
-    return G.play_game(ScriptedSearcher(script, seed), Position(), cfg)
+    return G.play_game(ScriptedSearcher(script, seed), G.Opening(Position().fen(), list(moves)), cfg)
 
 
 def test_win_adjudication_needs_both_sides_to_agree():
@@ -433,6 +438,21 @@ def test_win_adjudication_needs_both_sides_to_agree():
         game = play(lambda ply, white: (2500, None), seed)
         assert game.reason != "adjudicated win"
         assert game.result == 0 or game.reason == "checkmate"
+
+
+def test_random_plies_are_recorded_and_adjudication_waits_for_them():
+    board = chess.Board()
+    moves = []
+    for m in ["b1a3", "g8f6", "a3b5", "b8c6", "h2h4", "e7e5"]:
+        board.push_uci(m)
+        moves.append(m)
+    game = play(lambda ply, white: ((2500 if white else -2500), None), moves=moves)
+    # plies 1-5 are the opening (no adjudication there), then WIN_PLIES plies of +2500
+    assert (game.reason, game.result) == ("adjudicated win", 1)
+    assert list(game.records["ply"]) == list(range(1, len(moves) + G.WIN_PLIES))
+    assert D.unpack_fen(game.records[len(moves) - 1]).split()[:4] == board.fen().split()[:4]
+    assert game.records["flags"][0] & D.FLAG_GAME_START
+    assert (game.records["flags"][1:] & D.FLAG_GAME_START == 0).all()
 
 
 def test_draw_adjudication_and_mate_scores():

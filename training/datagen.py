@@ -4,7 +4,11 @@ Worker processes each own a Searcher (its own transposition table, cleared
 before every game) and play games in-process, without UCI pipes.  Every
 position of a game is recorded with the search score, the game result, the
 ply and the flags the trainer filters on (training/data.py documents the
-format and the conventions).  Games are written in chunks of whole games,
+format and the conventions).  That includes the positions of the random
+opening, each searched like any other (only the standard start position,
+the same in every game, is left out), so the data covers the first plies:
+a net that never sees a position near the start misjudges them, and a
+shallow search from the start then picks moves such as 1.Na3.  Games are written in chunks of whole games,
 atomically, so a run killed at any moment leaves only valid files and loses
 at most the games in flight; running again with the same --out adds new
 chunks (with a new random stream) instead of overwriting.
@@ -42,6 +46,7 @@ DRAW_MIN_PLY = 80
 MAX_PLIES = 400
 OPENING_MAX_SCORE = 1000
 OPENING_CHECK_DEPTH = 6
+RANDOM_PLIES = 8            # random opening plies without a book
 
 
 @dataclass
@@ -52,7 +57,7 @@ class DatagenConfig:
     nodes: Optional[int] = 5000                #: soft node limit per move
     depth: Optional[int] = None                #: or a depth limit per move
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    random_plies: Optional[int] = None         #: random opening plies (default 8, 0 with a book)
+    random_plies: Optional[int] = None         #: random opening plies (default RANDOM_PLIES, 0 with a book)
     book: Optional[str] = None                 #: EPD/FEN file of openings
     eval: str = "bootstrap"                    #: "bootstrap" or a .nnue file
     seed: int = 1
@@ -93,30 +98,43 @@ def _open_book(path):
     return fens
 
 
-def make_opening(rng: random.Random, searcher, cfg: DatagenConfig, book) -> "Position":
-    """A random playable opening position (see the module docstring)."""
-    from engine.position import Position
+@dataclass
+class Opening:
+    start: str          # FEN of the game's start position (standard or from the book)
+    moves: List[str]    # the random plies played from it (UCI)
+
+
+def make_opening(rng: random.Random, searcher, cfg: DatagenConfig, book) -> Opening:
+    """A random playable opening (see the module docstring): a start position
+    and random plies from it that leave neither side more than
+    OPENING_MAX_SCORE ahead."""
+    from engine.position import Position, STARTING_FEN
     from search.limits import Limits
-    plies = cfg.random_plies if cfg.random_plies is not None else (0 if book else 8)
+    plies = cfg.random_plies if cfg.random_plies is not None else (0 if book else RANDOM_PLIES)
     for _ in range(1000):
-        pos = Position(rng.choice(book)) if book else Position()
+        start = rng.choice(book) if book else STARTING_FEN
+        pos = Position(start)
+        moves: List[str] = []
         for _ in range(plies):
-            moves = pos.legal_moves()
-            if not moves:
+            legal = pos.legal_moves()
+            if not legal:
                 break
-            pos.push_uci(rng.choice(moves))
+            moves.append(rng.choice(legal))
+            pos.push_uci(moves[-1])
         if pos.outcome() is not None:
             continue
         searcher.clear()
         res = searcher.search(pos, Limits(depth=OPENING_CHECK_DEPTH))
         if res.score_mate is None and abs(res.score_cp) <= OPENING_MAX_SCORE:
-            # Start the game from this position with no history.
-            return Position(pos.fen())
+            return Opening(start, moves)
     raise RuntimeError("could not find a balanced opening in 1000 tries")
 
 
-def play_game(searcher, pos, cfg: DatagenConfig) -> GameRecord:
-    """Play one game from `pos` (modified) and return its labelled positions."""
+def play_game(searcher, opening: Opening, cfg: DatagenConfig) -> GameRecord:
+    """Play one game from the opening's start position, its random plies
+    first, and return its labelled positions; adjudication starts once the
+    random plies are played."""
+    from engine.position import Position, STARTING_FEN
     from search.limits import Limits
     limits = Limits(depth=cfg.depth, soft_nodes=cfg.nodes if cfg.depth is None else None)
     searcher.clear()
@@ -124,7 +142,11 @@ def play_game(searcher, pos, cfg: DatagenConfig) -> GameRecord:
     win_run = draw_run = 0
     result = None
     reason = ""
+    pos = Position(opening.start)
     ply = 0
+    if opening.moves and opening.start == STARTING_FEN:
+        pos.push_uci(opening.moves[0])   # the same position in every game: not recorded
+        ply = 1
     while result is None:
         outcome = pos.outcome()
         if outcome is not None:
@@ -134,7 +156,7 @@ def play_game(searcher, pos, cfg: DatagenConfig) -> GameRecord:
                       else "fifty moves" if pos.halfmove_clock >= 100 else "repetition")
             break
         res = searcher.search(pos, limits)
-        fl = D.FLAG_GAME_START if ply == 0 else 0
+        fl = D.FLAG_GAME_START if not fens else 0
         if pos.is_check():
             fl |= D.FLAG_IN_CHECK
         if res.score_mate is not None:
@@ -149,6 +171,10 @@ def play_game(searcher, pos, cfg: DatagenConfig) -> GameRecord:
         scores.append(score)
         plies.append(ply)
         flags.append(fl)
+        if ply < len(opening.moves):
+            pos.push_uci(opening.moves[ply])
+            ply += 1
+            continue
         white = score if pos.turn else -score
         # Signed run in White's view: both sides must agree on who is winning.
         if white >= WIN_SCORE:
@@ -220,8 +246,8 @@ def _worker(wid: int, cfg_dict: dict, quota_positions, quota_games, stream: int,
         while ((quota_positions is None or n_pos < quota_positions)
                and (quota_games is None or n_games < quota_games)):
             t0 = time.process_time()
-            pos = make_opening(rng, searcher, cfg, book)
-            game = play_game(searcher, pos, cfg)
+            opening = make_opening(rng, searcher, cfg, book)
+            game = play_game(searcher, opening, cfg)
             pending.append(game.records)
             n_pos += len(game.records)
             n_games += 1
