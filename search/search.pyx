@@ -983,8 +983,9 @@ cdef class Searcher:
             # Mate limit reached?
             if mate_limit and w.root_moves[0].score >= mate_in(2 * mate_limit):
                 break
-            # Soft time limit, scaled by the stability of the best move.
-            if w.tm.use_time and not ly_flag_get(w.pondering):
+            # Soft time limit, scaled by the stability of the best move
+            # (a clock game's budget; `go movetime` asks for exactly its time).
+            if w.tm.use_time and not w.tm.fixed and not ly_flag_get(w.pondering):
                 if w.root_moves[0].move == last_best:
                     stable += 1
                 else:

@@ -9,6 +9,7 @@ cdef struct TimeManager:
     int64_t optimum        # soft limit: don't start another iteration after it
     int64_t maximum        # hard limit: abort the search inside the tree
     bint use_time          # False: depth/nodes/infinite only
+    bint fixed             # go movetime: the whole time is used, no soft stop
 
 cdef void time_init(TimeManager* tm, object limits, int side, int overhead) except *
 

@@ -11,9 +11,10 @@ cdef void time_init(TimeManager* tm, object limits, int side, int overhead) exce
     cdef int64_t clock, inc, left, mtg
     tm.start = ly_now_ms()
     tm.use_time = False
+    tm.fixed = False
     tm.optimum = tm.maximum = 1 << 50
     if limits.movetime is not None:
-        tm.use_time = True
+        tm.use_time = tm.fixed = True
         tm.optimum = tm.maximum = max(1, limits.movetime - overhead)
         return
     py_clock = limits.wtime if side == 0 else limits.btime

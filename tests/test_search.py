@@ -153,6 +153,18 @@ def test_time_limit_is_respected_loosely():
     assert res.bestmove in Position().legal_moves()
 
 
+def test_movetime_is_used_in_full():
+    """`go movetime` means that long: no soft stop between iterations (a
+    lower bound only, which no machine speed can break: the start position
+    cannot be searched out to the depth limit)."""
+    s = Searcher(16)
+    start = time.monotonic()
+    res = s.search(Position(), Limits(movetime=600))
+    elapsed_ms = (time.monotonic() - start) * 1000
+    assert elapsed_ms >= 600 - s.move_overhead - 5  # 5: the engine clock counts whole ms
+    assert res.bestmove in Position().legal_moves()
+
+
 def test_info_lines_are_well_formed():
     infos = []
     Searcher(16).search(Position(), Limits(depth=6), infos.append)
