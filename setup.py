@@ -62,7 +62,7 @@ for pyx in sorted(glob.glob("engine/*.pyx") + glob.glob("nnue/*.pyx")
     package = os.path.dirname(pyx)
     omp = module in OPENMP_MODULES
     # Rebuild a module when a header of its package changes (nnue kernels).
-    headers = glob.glob(os.path.join(package, "*.h")) + glob.glob("engine/*.h")
+    headers = glob.glob(os.path.join(package, "*.h")) + glob.glob("engine/*.h") + glob.glob("nnue/*.h")
     extensions.append(Extension(module, [pyx], include_dirs=[package], depends=headers,
                                 extra_compile_args=compile_args + (omp_compile if omp else []),
                                 extra_link_args=omp_link if omp else []))

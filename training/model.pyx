@@ -24,6 +24,7 @@ from cython.parallel cimport prange
 from libc.math cimport exp, log
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint64_t, int8_t, int16_t
 from nnue.features cimport halfkp_index, HALFKP_FEATURES
+from engine.bitboard cimport pop_lsb
 
 import numpy as np
 
@@ -88,10 +89,7 @@ def encode_records(recs, mirror=None, remap=None):
             count = 0
             kings[0] = kings[1] = -1
             while o:
-                sq = 0
-                while not ((o >> sq) & 1):
-                    sq += 1
-                o &= o - 1
+                sq = pop_lsb(&o)
                 if count >= 32:
                     bad = i
                     break
@@ -130,26 +128,25 @@ def encode_records(recs, mirror=None, remap=None):
     return stm_a, nstm_a, score_a, result_a
 
 
-cdef inline float clip01(float x) noexcept nogil:
-    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+# Row kernels (training/float_kernels.h): float rows, vectorized for the
+# best instruction set the CPU has, the same results on every one.
+from training.float_kernels cimport lyf, lyf_select
+def select_kernels(str name=""):
+    """Use the row kernels of one instruction set ("avx2", "base"; "" = the
+    best this CPU runs).  ValueError if this build or CPU has no such path."""
+    from training import optim     # its own copy of the dispatch table
+    if lyf_select(name.encode()) != 0:
+        raise ValueError(f"no trainer kernels {name!r} on this CPU/build")
+    optim.select_kernels(name)
+    return kernel_path()
 
 
-cdef inline float activate(float x, bint squared) noexcept nogil:
-    x = clip01(x)
-    return x * x if squared else x
+def kernel_path():
+    """The instruction set the trainer's row kernels use now."""
+    return lyf.name.decode()
 
 
-# Row kernels: contiguous float rows, so that the compiler vectorizes them.
-cdef inline void row_add(float* out, const float* a, int h) noexcept nogil:
-    cdef int j
-    for j in range(h):
-        out[j] += a[j]
-
-
-cdef inline void row_add2(float* out, const float* a, const float* b, int h) noexcept nogil:
-    cdef int j
-    for j in range(h):
-        out[j] += a[j] + b[j]
+select_kernels()
 
 
 cdef enum:
@@ -166,14 +163,21 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                      float[:, ::1] gA, float[:, ::1] gP, float[::1] gB, float[::1] gC,
                      uint8_t[::1] touched, float[:, ::1] work, float[::1] dy,
                      int loss_kind=0, double K=400.0, double scale=400.0,
-                     bint factorized=True, int threads=1, bint backward=True, int activation=0):
+                     bint factorized=True, int threads=1, bint backward=True, int activation=0,
+                     float[:, ::1] fused=None, uint8_t[::1] used=None):
     """Loss over the batch (mean) and, if backward, gradients of the mean loss
     added into gA/gP/gB/gC (gd is returned).  `target` is the WDL target in
     [0, 1] (LOSS_WDL) and `score` the centipawn score (LOSS_CP).  `work`
     [N, 2H] and `dy` [N] are scratch buffers.  Rows of A that received a
     gradient are flagged in `touched`; rows of gA not flagged must be zero
     (as step_rows leaves them).  activation: 0 CReLU, 1 SCReLU (the
-    nnue/format.py codes).  Results do not depend on `threads`."""
+    nnue/format.py codes).  Results do not depend on `threads`.
+
+    With the factorizer, `fused` (shaped like A) and `used` (one flag per
+    row of A, all zero) are optional scratch: the rows the batch uses are
+    summed once, A[f] + P[f % 640], so the forward pass adds one row per
+    feature instead of two (the same float sums as without them, so the
+    same results); `used` is left zero again."""
     cdef Py_ssize_t n = stm.shape[0]
     cdef int H = B.shape[0]
     cdef Py_ssize_t i, j, k, c, blk, q, r
@@ -186,6 +190,7 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     cdef bint p_direct = False
     cdef Py_ssize_t nrows = touched.shape[0]
     cdef bint squared = activation == 1
+    cdef bint use_fused = factorized and fused is not None
     if activation not in (0, 1):
         raise ValueError(f"unknown activation {activation}")
     if work.shape[0] < n or work.shape[1] < 2 * H or dy.shape[0] < n:
@@ -196,6 +201,25 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     cdef double[::1] lossv = np.empty(n, np.float64)
     cdef float[:, ::1] gCp = np.zeros((nchunks if backward else 1, 2 * H), np.float32)
     cdef float[:, ::1] gBp = np.zeros((nchunks if backward else 1, H), np.float32)
+    if use_fused:
+        if used is None or used.shape[0] != nrows or fused.shape[0] != nrows or fused.shape[1] != H:
+            raise ValueError("fused needs A's shape and used one flag per row")
+        # 0. the fused rows of the features this batch uses
+        for i in range(n):
+            for k in range(MAX_FEATURES):
+                f = stm[i, k]
+                if f < 0:
+                    break
+                used[f] = 1
+            for k in range(MAX_FEATURES):
+                f = nstm[i, k]
+                if f < 0:
+                    break
+                used[f] = 1
+        for r in prange(nrows, nogil=True, num_threads=threads, schedule="static"):
+            if used[r]:
+                used[r] = 0
+                lyf.row_sum(&fused[r, 0], &A[r, 0], &P[r % KING_FREE, 0], H)
 
     # 1. forward and output layer, chunks of samples in parallel: the
     # accumulators are built row by row into work[i], which then receives dL/da
@@ -210,21 +234,23 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                 f = stm[i, k]
                 if f < 0:
                     break
-                if factorized:
-                    row_add2(ws, &A[f, 0], &P[f % KING_FREE, 0], H)
+                if use_fused:
+                    lyf.row_add(ws, &fused[f, 0], H)
+                elif factorized:
+                    lyf.row_add2(ws, &A[f, 0], &P[f % KING_FREE, 0], H)
                 else:
-                    row_add(ws, &A[f, 0], H)
+                    lyf.row_add(ws, &A[f, 0], H)
             for k in range(MAX_FEATURES):
                 f = nstm[i, k]
                 if f < 0:
                     break
-                if factorized:
-                    row_add2(wn, &A[f, 0], &P[f % KING_FREE, 0], H)
+                if use_fused:
+                    lyf.row_add(wn, &fused[f, 0], H)
+                elif factorized:
+                    lyf.row_add2(wn, &A[f, 0], &P[f % KING_FREE, 0], H)
                 else:
-                    row_add(wn, &A[f, 0], H)
-            y = d
-            for j in range(2 * H):
-                y = y + C[j] * activate(ws[j], squared)
+                    lyf.row_add(wn, &A[f, 0], H)
+            y = d + lyf.output(ws, &C[0], 2 * H, squared)
             if loss_kind == 0:
                 p = 1.0 / (1.0 + exp(-y * scale / K))
                 t = target[i]
@@ -237,13 +263,7 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
             g = g * inv_n
             dy[i] = g
             if backward:
-                for j in range(2 * H):
-                    a = ws[j]
-                    gCp[c, j] += g * activate(a, squared)
-                    if 0.0 < a < 1.0:
-                        ws[j] = g * C[j] * (2.0 * a if squared else 1.0)
-                    else:
-                        ws[j] = 0.0
+                lyf.output_backward(ws, &C[0], &gCp[c, 0], g, 2 * H, squared)
                 for j in range(H):
                     gBp[c, j] += ws[j] + wn[j]
     for i in range(n):
@@ -281,24 +301,24 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                     break
                 if blk == 0:
                     touched[f] = 1
-                row_add(&gA[f, j0], &work[i, j0], j1 - j0)
+                lyf.row_add(&gA[f, j0], &work[i, j0], j1 - j0)
                 if p_direct:
-                    row_add(&gP[f % KING_FREE, j0], &work[i, j0], j1 - j0)
+                    lyf.row_add(&gP[f % KING_FREE, j0], &work[i, j0], j1 - j0)
             for k in range(MAX_FEATURES):
                 f = nstm[i, k]
                 if f < 0:
                     break
                 if blk == 0:
                     touched[f] = 1
-                row_add(&gA[f, j0], &work[i, H + j0], j1 - j0)
+                lyf.row_add(&gA[f, j0], &work[i, H + j0], j1 - j0)
                 if p_direct:
-                    row_add(&gP[f % KING_FREE, j0], &work[i, H + j0], j1 - j0)
+                    lyf.row_add(&gP[f % KING_FREE, j0], &work[i, H + j0], j1 - j0)
     if factorized and not p_direct:
         for q in prange(KING_FREE, nogil=True, num_threads=threads, schedule="static"):
             r = q
             while r < nrows:
                 if touched[r]:
-                    row_add(&gP[q, 0], &gA[r, 0], H)
+                    lyf.row_add(&gP[q, 0], &gA[r, 0], H)
                 r = r + KING_FREE
     return loss * inv_n, gd
 

@@ -11,7 +11,18 @@ from cython.parallel cimport prange
 from libc.math cimport sqrt
 from libc.stdint cimport uint8_t
 
+from training.float_kernels cimport lyf, lyf_select
+
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
+
+
+def select_kernels(str name=""):
+    """This module's row kernels (training.model.select_kernels sets both)."""
+    if lyf_select(name.encode()) != 0:
+        raise ValueError(f"no trainer kernels {name!r} on this CPU/build")
+
+
+select_kernels()
 
 
 @cython.boundscheck(False)
@@ -40,6 +51,9 @@ def step_rows(float[:, ::1] param, float[:, ::1] grad, float[:, ::1] m, float[:,
                 continue
             touched[r] = 0
         updated += 1
+        if kind == 3:
+            lyf.adam_row(&param[r, 0], &grad[r, 0], &m[r, 0], &v[r, 0], cols, b1, b2, lr_t, e, c)
+            continue
         for j in range(cols):
             g = grad[r, j]
             grad[r, j] = 0.0
@@ -49,16 +63,10 @@ def step_rows(float[:, ::1] param, float[:, ::1] grad, float[:, ::1] m, float[:,
                 mm = b1 * m[r, j] + g
                 m[r, j] = mm
                 x = param[r, j] - l * mm
-            elif kind == 2:
+            else:
                 vv = b2 * v[r, j] + (1.0 - b2) * g * g
                 v[r, j] = vv
                 x = param[r, j] - l * g / (sqrt(vv) + e)
-            else:
-                mm = b1 * m[r, j] + (1.0 - b1) * g
-                vv = b2 * v[r, j] + (1.0 - b2) * g * g
-                m[r, j] = mm
-                v[r, j] = vv
-                x = param[r, j] - lr_t * mm / (sqrt(vv) + e)
             if x > c:
                 x = c
             elif x < -c:

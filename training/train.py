@@ -213,7 +213,7 @@ class Trainer:
         self.history: List[dict] = []
         self.epoch = 0
         self.kind = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}[cfg.optimizer]
-        self._work = self._dy = None
+        self._work = self._dy = self._fused = self._used = None
         self._remap = None if cfg.king_buckets == "full" else self.model.buckets.remap()
         self.val_batch = self._encode(self.val)
 
@@ -234,11 +234,14 @@ class Trainer:
             self._work = np.empty((n, 2 * cfg.hidden), np.float32)
             self._dy = np.empty(n, np.float32)
         work, dy = self._work, self._dy
+        if cfg.factorizer and self._fused is None:
+            self._fused = np.empty_like(m.A)       # A + P of the rows a batch uses
+            self._used = np.zeros(len(m.A), np.uint8)
         loss, g = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target,
                                    m.gA, m.gP, m.gB, m.gC, m.touched, work, dy,
                                    LOSS_WDL if cfg.loss == "wdl" else LOSS_CP, cfg.K, SCALE,
                                    cfg.factorizer, cfg.threads, backward,
-                                   ACTIVATIONS[cfg.activation])
+                                   ACTIVATIONS[cfg.activation], self._fused, self._used)
         if backward:
             self._gd = g
         return loss
