@@ -57,7 +57,8 @@ def random_records(n: int, seed: int = 1) -> np.ndarray:
                 fen = pos.fen()
                 mat = sum((1 if c.isupper() else -1) * VALUES.get(c.lower(), 0) for c in fen.split()[0])
                 stm = 100 * mat if pos.turn else -100 * mat
-                recs.append(D.pack_position(fen, max(-1500, min(1500, stm)), int(np.sign(mat)), ply, 0))
+                recs.append(D.pack_position(fen, max(-1500, min(1500, stm)), int(np.sign(mat)), ply,
+                                            D.FLAG_IN_CHECK if pos.is_check() else 0))
     return np.array(recs[:n], D.RECORD)
 
 

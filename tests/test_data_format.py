@@ -49,8 +49,8 @@ def sample_records(n=40, seed=3):
     boards = random_boards(2, seed)[:n]
     recs = np.zeros(len(boards), D.RECORD)
     for i, b in enumerate(boards):
-        recs[i] = D.pack_position(b.fen(), (-1) ** i * 37 * i, [1, 0, -1][i % 3], i,
-                                  D.FLAG_GAME_START if i == 0 else 0)
+        flags = (D.FLAG_GAME_START if i == 0 else 0) | (D.FLAG_IN_CHECK if b.is_check() else 0)
+        recs[i] = D.pack_position(b.fen(), (-1) ** i * 37 * i, [1, 0, -1][i % 3], i, flags)
     return recs
 
 
@@ -120,36 +120,50 @@ def test_write_and_open_records(tmp_path):
 # Corrupt and foreign files
 
 
-def _valid_bytes():
-    recs = sample_records(10)
-    return D.HEADER.pack(D.MAGIC, D.VERSION, D.RECORD.itemsize) + recs.tobytes()
+def _valid_bytes(version=D.VERSION):
+    return D.file_bytes(sample_records(10), version)
+
+
+def _poke(b, off, value):
+    return b[:off] + bytes([value]) + b[off + 1:]
 
 
 def _bad_result(b):
-    off = D.HEADER.size + 3 * 32 + D.RECORD.fields["result"][1]
-    return b[:off] + bytes([7]) + b[off + 1:]
+    return _poke(b, len(b) - 7 * 32 + D.RECORD.fields["result"][1], 7)   # record 3 of 10
 
 
-CORRUPTIONS = {
-    "wrong magic": (lambda b: b"NOTLADYA" + b[8:], "not a Ladya data file"),
-    "wrong version": (lambda b: b[:8] + struct.pack("<I", 2) + b[12:], "unsupported data version"),
-    "wrong record size": (lambda b: b[:12] + struct.pack("<I", 40) + b[16:], "record size"),
-    "truncated": (lambda b: b[:-5], "truncated"),
-    "bad result byte": (_bad_result, "result out of range"),
-    "too short": (lambda b: b[:7], "too short"),
-    "text file": (lambda b: b"2r3k1/8/8/8/8/8/8/K7 w - - 0 1 | 31 | 0.5\n" * 3, "not a Ladya data file"),
+CORRUPTIONS = {   # name: (version, damage, message)
+    "wrong magic": (2, lambda b: b"NOTLADYA" + b[8:], "not a Ladya data file"),
+    "wrong version": (2, lambda b: b[:8] + struct.pack("<I", 3) + b[12:], "unsupported data version"),
+    "wrong record size": (2, lambda b: b[:12] + struct.pack("<I", 40) + b[16:], "header damaged"),
+    "record count": (2, lambda b: b[:16] + struct.pack("<Q", 11) + b[24:], "header damaged"),
+    "truncated": (2, lambda b: b[:-5], "truncated"),
+    "a whole record missing": (2, lambda b: b[:-32], "truncated"),
+    "bad result byte": (2, _bad_result, "checksum mismatch"),
+    "too short": (2, lambda b: b[:7], "too short"),
+    "text file": (2, lambda b: b"2r3k1/8/8/8/8/8/8/K7 w - - 0 1 | 31 | 0.5\n" * 3, "not a Ladya data file"),
+    "v1 wrong record size": (1, lambda b: b[:12] + struct.pack("<I", 40) + b[16:], "record size"),
+    "v1 truncated": (1, lambda b: b[:-5], "truncated"),
+    "v1 bad result byte": (1, _bad_result, "record 3: result out of range"),
 }
 
 
 @pytest.mark.parametrize("kind", sorted(CORRUPTIONS))
 def test_corrupt_files_are_refused(tmp_path, kind):
-    corrupt, message = CORRUPTIONS[kind]
+    version, corrupt, message = CORRUPTIONS[kind]
     path = tmp_path / "bad.ldat"
-    path.write_bytes(corrupt(_valid_bytes()))
+    path.write_bytes(corrupt(_valid_bytes(version)))
     with pytest.raises(D.DataError, match=message):
         D.open_records(path)
-    with pytest.raises(D.DataError):
-        D.load([tmp_path])
+    with pytest.raises(D.DataError, match=message):
+        D.load([tmp_path], strict=True)
+    # by default the damage is left out and counted, not fatal
+    report = D.LoadReport()
+    recs = D.load([tmp_path], report=report)
+    if kind == "v1 bad result byte":      # no checksum: only the damaged record goes
+        assert len(recs) == 9 and report.dropped == 1 and report.files == 1
+    else:
+        assert len(recs) == 0 and len(report.skipped) == 1 and message in report.skipped[0]
 
 
 def test_bad_piece_code_is_refused():
@@ -161,15 +175,21 @@ def test_bad_piece_code_is_refused():
 
 @pytest.mark.parametrize("kind", ["wrong magic", "truncated", "bad result byte"])
 def test_data_stats_on_corrupt_file_is_a_clean_error(tmp_path, kind):
-    corrupt, message = CORRUPTIONS[kind]
+    version, corrupt, message = CORRUPTIONS[kind]
     path = tmp_path / "bad.ldat"
-    path.write_bytes(corrupt(_valid_bytes()))
-    r = ladya("data", "stats", path)
+    path.write_bytes(corrupt(_valid_bytes(version)))
+    r = ladya("data", "stats", "--strict", path)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
     assert str(path) in lines[0]
+    # without --strict: a warning naming the file, then nothing left to read
+    r = ladya("data", "stats", path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    warning, error = r.stderr.strip().splitlines()
+    assert warning.startswith(f"warning: {path}: ") and message in warning and "skipped" in warning
+    assert error == "error: no readable data: 1 damaged file skipped"
 
 
 def test_data_tools_on_missing_and_unpackable_input(tmp_path):
@@ -177,9 +197,17 @@ def test_data_tools_on_missing_and_unpackable_input(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr and "no such file" in r.stderr
     recs = sample_records(3)
     recs["pieces"][1][0] = (recs["pieces"][1][0] & 0xF0) | 15
-    D.write_records(tmp_path / "odd.ldat", recs)
+    with pytest.raises(D.DataError, match="record 1: bad piece code"):
+        D.write_records(tmp_path / "odd.ldat", recs)
+    assert not list(tmp_path.iterdir())
+    # a file with a valid checksum over an invalid record (a foreign writer)
+    (tmp_path / "odd.ldat").write_bytes(D.file_bytes(recs))
     r = ladya("data", "export", tmp_path / "odd.ldat", "--out", tmp_path / "odd.txt")
-    assert r.returncode == 2 and "Traceback" not in r.stderr and "bad piece code" in r.stderr
+    assert r.returncode == 0 and "Traceback" not in r.stderr
+    assert "record 1: bad piece code" in r.stderr and "exported 2 positions (1 invalid record dropped)" in r.stderr
+    assert len((tmp_path / "odd.txt").read_text().splitlines()) == 2
+    r = ladya("data", "export", "--strict", tmp_path / "odd.ldat", "--out", tmp_path / "odd.txt")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "record 1: bad piece code" in r.stderr
     (tmp_path / "bad.txt").write_text("8/8/8/8/8/8/8/8 w - - 0 1 | 0 | 0.5\n")
     r = ladya("data", "import", tmp_path / "bad.txt", "--out", tmp_path / "bad.ldat")
     assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.startswith("error: line 1")
@@ -216,7 +244,8 @@ def test_dedup_removes_exactly_the_duplicates(tmp_path):
     rng.shuffle(fens)
     recs = np.zeros(len(fens), D.RECORD)
     for i, fen in enumerate(fens):
-        recs[i] = D.pack_position(fen, i, 0, i, D.FLAG_GAME_START if i % 7 == 0 else 0)
+        check = D.FLAG_IN_CHECK if chess.Board(fen).is_check() else 0
+        recs[i] = D.pack_position(fen, i, 0, i, check | (D.FLAG_GAME_START if i % 7 == 0 else 0))
     D.write_records(tmp_path / "in.ldat", recs)
     key = lambda fen: tuple(fen.split()[:4])
     first = {}

@@ -70,7 +70,8 @@ def random_positions(n: int, seed: int):
 
 
 def records(positions) -> np.ndarray:
-    recs = [D.pack_position(fen, stm_score(fen), int(np.sign(material(fen))), ply, 0)
+    recs = [D.pack_position(fen, stm_score(fen), int(np.sign(material(fen))), ply,
+                            D.FLAG_IN_CHECK if Position(fen).is_check() else 0)
             for fen, ply in positions]
     return np.array(recs, D.RECORD)
 
@@ -572,8 +573,10 @@ def test_validation_holds_out_whole_games(tmp_path):
     games = []
     for g in range(30):
         n = int(rng.integers(12, 40))
-        recs = records([(fen, ply) for fen, ply in random_positions(n, seed=100 + g)])
-        recs["ply"] = np.arange(len(recs)) + 8           # past the opening filter
+        # not in check and past the opening: the trainer's filter keeps them all
+        recs = records([(fen, ply) for fen, ply in random_positions(n, seed=100 + g)
+                        if not Position(fen).is_check()])
+        recs["ply"] = np.arange(len(recs)) + 8
         recs["flags"] = 0
         recs["flags"][0] = D.FLAG_GAME_START
         games.append(recs)

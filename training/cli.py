@@ -5,6 +5,7 @@ engine/cli.py registers these subcommands with `add_parsers(subparsers)`.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 import numpy as np
@@ -33,8 +34,11 @@ def add_parsers(sub) -> None:
     g.add_argument("--no-progress", action="store_true")
     g.set_defaults(func=datagen_command)
 
-    d = sub.add_parser("data", help="inspect and convert training data",
-                       description="Inspect, export, import and de-duplicate training data.")
+    d = sub.add_parser("data", help="inspect, check and convert training data",
+                       description="Inspect, verify, export, import and de-duplicate training data. "
+                                   "A damaged file is skipped and an invalid record dropped, each "
+                                   "named with a warning and counted in the summary; --strict "
+                                   "makes either an error (exit status 2).")
     dsub = d.add_subparsers(dest="data_command", required=True)
     s = dsub.add_parser("stats", help="counts, W/D/L and a score histogram")
     s.add_argument("paths", nargs="+")
@@ -51,6 +55,14 @@ def add_parsers(sub) -> None:
     u = dsub.add_parser("dedup", help="drop repeated positions (same placement, side, castling, ep)")
     u.add_argument("paths", nargs="+")
     u.add_argument("--out", required=True, help="output .ldat file")
+    for reader in (s, e, p, u):
+        reader.add_argument("--strict", action="store_true",
+                            help="a damaged file or invalid record is an error (default: skipped with a warning)")
+    v = dsub.add_parser("verify", help="check every file: header, checksum, each record",
+                        description="Check every data file (header, size, checksum, every record) and "
+                                    "print its status and the totals; exit status 1 if anything is bad.")
+    v.add_argument("paths", nargs="+")
+    v.add_argument("-q", "--quiet", action="store_true", help="print only the bad files and the totals")
     d.set_defaults(func=data_command)
 
     from training.train import TrainConfig
@@ -66,6 +78,22 @@ def add_parsers(sub) -> None:
                                     "work directory (training/loop.py); resumable after a kill.")
     add_config_arguments(lp, LoopConfig)
     lp.set_defaults(func=loop_command)
+
+
+class _StderrHandler(logging.Handler):
+    """'warning: ...' lines on whatever sys.stderr is when they are logged."""
+
+    def emit(self, record) -> None:
+        print(f"{record.levelname.lower()}: {self.format(record)}", file=sys.stderr)
+
+
+def _show_warnings() -> None:
+    """Let the library's warnings (a skipped data file, ...) reach the user."""
+    log = logging.getLogger("training")
+    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+        log.addHandler(_StderrHandler())
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.WARNING)
 
 
 # Options whose command-line names differ from the field names.
@@ -114,6 +142,7 @@ def add_config_arguments(parser, cls, required=()) -> None:
 
 
 def loop_command(args) -> int:
+    _show_warnings()
     import dataclasses
     from training.loop import Loop, LoopConfig
     cfg = LoopConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(LoopConfig)})
@@ -131,6 +160,7 @@ def loop_command(args) -> int:
 
 
 def train_command(args) -> int:
+    _show_warnings()
     import dataclasses
     from training.train import TrainConfig, train
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
@@ -146,6 +176,7 @@ def train_command(args) -> int:
 
 
 def datagen_command(args) -> int:
+    _show_warnings()
     from training.datagen import DatagenConfig, run
     default_amount = args.positions is None and args.games is None
     cfg = DatagenConfig(out=args.out,
@@ -202,12 +233,30 @@ def _stats(recs: np.ndarray) -> str:
     return "\n".join(lines)
 
 
+def _left_out(report: D.LoadReport) -> str:
+    summary = report.summary()
+    return f" ({summary})" if summary else ""
+
+
 def data_command(args) -> int:
+    _show_warnings()
+    report = D.LoadReport()
+
+    def load():
+        recs = D.load(args.paths, strict=args.strict, report=report)
+        if report.skipped and not report.files:
+            raise D.DataError(f"no readable data: {report.summary()}")
+        return recs
+
     try:
+        if args.data_command == "verify":
+            return _verify(args.paths, args.quiet)
         if args.data_command == "stats":
-            print(_stats(D.load(args.paths)))
+            recs = load()
+            print(f"files: {report.files} read{_left_out(report)}")
+            print(_stats(recs))
         elif args.data_command == "export":
-            recs = D.load(args.paths)
+            recs = load()
             if args.filtered:
                 recs = recs[D.default_filter(recs)]
             out = sys.stdout if args.out == "-" else open(args.out, "w")
@@ -217,17 +266,17 @@ def data_command(args) -> int:
             finally:
                 if out is not sys.stdout:
                     out.close()
-            print(f"exported {len(recs)} positions", file=sys.stderr)
+            print(f"exported {len(recs)} positions{_left_out(report)}", file=sys.stderr)
         elif args.data_command == "import":
             with open(args.text) as f:
                 recs = D.from_text(f)
             D.write_records(args.out, recs)
             print(f"imported {len(recs)} positions into {args.out}", file=sys.stderr)
         elif args.data_command == "pgn":
-            n = _write_pgn(D.load(args.paths), args.out)
-            print(f"wrote {n} games to {args.out}", file=sys.stderr)
+            n = _write_pgn(load(), args.out)
+            print(f"wrote {n} games to {args.out}{_left_out(report)}", file=sys.stderr)
         elif args.data_command == "dedup":
-            recs = D.load(args.paths)
+            recs = load()
             n = len(recs)
             # placement, side, castling and en passant; not the halfmove clock
             keys = np.empty((n, 26), np.uint8)
@@ -239,11 +288,40 @@ def data_command(args) -> int:
             kept["flags"] &= ~np.uint8(D.FLAG_GAME_START)
             D.write_records(args.out, kept)
             print(f"kept {len(kept)} of {len(recs)} positions in {args.out} "
-                  f"(game boundaries are not kept)", file=sys.stderr)
+                  f"(game boundaries are not kept){_left_out(report)}", file=sys.stderr)
     except (D.DataError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _verify(paths, quiet: bool) -> int:
+    """`ladya data verify`: one status line per file, then the totals; 1 if anything is bad."""
+    files = D.data_files(paths)
+    if not files:
+        raise D.DataError(f"no data files in {' '.join(map(str, paths))}")
+    damaged = with_invalid = records = invalid = old = 0
+    for f in files:
+        fc = D.check_file(f)
+        n = 0 if fc.records is None else len(fc.records)
+        records += n
+        if fc.error is not None:
+            damaged += 1
+            print(f"DAMAGED  {f}: {fc.error}")
+            continue
+        old += fc.version == 1
+        if len(fc.invalid):
+            with_invalid += 1
+            invalid += len(fc.invalid)
+            print(f"INVALID  {f}: {fc.problem()} (of {n})")
+        elif not quiet:
+            print(f"ok       {f}: {n} records" + (" (version 1: no checksum, records checked)"
+                                                  if fc.version == 1 else ""))
+    good = len(files) - damaged - with_invalid
+    print(f"{len(files)} files: {good} ok, {damaged} damaged, {with_invalid} with invalid records; "
+          f"{records} records in the readable files, {invalid} invalid"
+          + (f"; {old} version-1 files (no checksum)" if old else ""))
+    return 1 if damaged or with_invalid else 0
 
 
 def _write_pgn(recs: np.ndarray, path) -> int:

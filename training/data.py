@@ -1,48 +1,81 @@
 """Training data: the binary position format of `ladya datagen` and its text twin.
 
-Binary files (`*.ldat`) are a 16-byte header followed by fixed 32-byte records::
+Binary files (`*.ldat`, version 2) are a 32-byte header followed by fixed
+32-byte records::
 
-    header: magic b"LADYADAT" | uint32 version (1) | uint32 record size (32)
+    header (little-endian, HEADER):
+      magic    8 bytes    b"LADYADAT"
+      version  uint32     2
+      recsize  uint32     32
+      count    uint64     number of records
+      crc      uint32     CRC32 (zlib) of all the record bytes
+      hcrc     uint32     CRC32 of the 28 header bytes before it
 
     record (little-endian, numpy dtype RECORD):
       occ      uint64     occupied squares (bit i = square i, a1 = 0)
       pieces   uint8[16]  4-bit piece codes of the occupied squares in
                           increasing square order, low nibble first
-                          (1..6 = white P N B R Q K, 9..14 = black)
+                          (1..6 = white P N B R Q K, 9..14 = black); the
+                          nibbles after the last piece are 0
       packed   uint16     bit 0 side to move (1 = black), bits 1-4 castling
                           rights K Q k q (standard chess), bits 5-8 en-passant
                           file + 1 (0 = none), bits 9-15 halfmove clock (capped 127)
       score    int16      search score in centipawns from the SIDE TO MOVE's view;
-                          mates are stored as +-32000 with FLAG_MATE set
-      ply      uint16     ply of the position in its game (0 = first position)
+                          mates are stored as +-32000 with FLAG_MATE set, and
+                          only they are
+      ply      uint16     plies since the game's start position (its first
+                          record may be later than ply 0: datagen leaves out
+                          the standard start; files of `ladya data dedup`
+                          have gaps; text imports store 0 everywhere)
       result   int8       game result from WHITE's view: 1 win, 0 draw, -1 loss
-      flags    uint8      FLAG_IN_CHECK | FLAG_NOISY_BEST (best move captures or
-                          promotes) | FLAG_MATE | FLAG_GAME_START
+      flags    uint8      FLAG_IN_CHECK (the side to move is in check) |
+                          FLAG_NOISY_BEST (best move captures or promotes) |
+                          FLAG_MATE | FLAG_GAME_START; other bits are invalid
+
+Version-1 files (a 16-byte header: magic, version 1, record size; no count
+and no checksum) are still read.
 
 Files hold whole games only (consecutive records of one game, the first one
-flagged FLAG_GAME_START), written to a temporary name and renamed, so a
-killed run leaves only complete files.  Nothing is filtered at write time:
-the trainer filters at load time on the flags and `ply` (`default_filter`).
+flagged FLAG_GAME_START), written to a temporary name, synced, read back and
+renamed, so a killed run leaves only complete files.  Nothing is filtered at
+write time: the trainer filters at load time on the flags and `ply`
+(`default_filter`).
+
+Every file read is checked (check_file: header, size, checksum) and so is
+every record (training/validate.py: a legal position with consistent flags
+and labels; a version-1 file, without a checksum, has only this check), so
+neither a damaged version-2 file nor a record that breaks a rule reaches a
+reader.  `load` skips a damaged file and drops an invalid record with a
+logged warning, or raises DataError with `strict`; `write_records` refuses
+to write an invalid record.
 
 The text format, shared with other NNUE trainers, is one position per line::
 
     <FEN> | <score, centipawns from White's view> | <result 1.0/0.5/0.0 from White's view>
+
+A score of MATE_SCORE - 1000 or more (either sign) is read as a mate.
 """
 from __future__ import annotations
 
+import logging
 import os
 import struct
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
+LOGGER = logging.getLogger(__name__)
+
 MAGIC = b"LADYADAT"
-VERSION = 1
-HEADER = struct.Struct("<8sII")
+VERSION = 2
+HEADER_V1 = struct.Struct("<8sII")      # magic, version, record size
+HEADER = struct.Struct("<8sIIQII")      # ... record count, CRC32 of the records, CRC32 of the header
 RECORD = np.dtype([("occ", "<u8"), ("pieces", "u1", 16), ("packed", "<u2"), ("score", "<i2"),
                    ("ply", "<u2"), ("result", "i1"), ("flags", "u1")])
-assert RECORD.itemsize == 32
+assert RECORD.itemsize == 32 and HEADER.size == 32
 
 FLAG_IN_CHECK = 1
 FLAG_NOISY_BEST = 2
@@ -107,14 +140,19 @@ def pack_position(fen: str, score: int, result: int, ply: int, flags: int) -> np
 
 
 def unpack_fen(rec) -> str:
-    """The FEN of a record (fullmove number derived from `ply` is not kept: 1)."""
+    """The FEN of a record (fullmove number derived from `ply` is not kept: 1).
+    DataError for what cannot be decoded; training/validate.py checks the rest."""
     occ = int(rec["occ"])
+    if occ.bit_count() > 32:
+        raise DataError("more than 32 occupied squares in record")
     nib = rec["pieces"]
     board = [0] * 64
     i = 0
     for sq in range(64):
         if occ >> sq & 1:
             board[sq] = (int(nib[i // 2]) >> (4 * (i % 2))) & 15
+            if not board[sq]:
+                raise DataError("bad piece code 0 on an occupied square in record")
             i += 1
     rows = []
     for r in range(7, -1, -1):
@@ -135,6 +173,8 @@ def unpack_fen(rec) -> str:
     stm = "b" if packed & 1 else "w"
     castling = "".join(c for k, c in enumerate(_CASTLE_CHARS) if packed >> (1 + k) & 1) or "-"
     ep_file = (packed >> 5) & 15
+    if ep_file > 8:
+        raise DataError(f"en-passant file {ep_file - 1} out of range in record")
     ep = "-" if not ep_file else "abcdefgh"[ep_file - 1] + ("6" if stm == "w" else "3")
     return f"{'/'.join(rows)} {stm} {castling} {ep} {packed >> 9} 1"
 
@@ -149,42 +189,168 @@ def white_score(rec) -> int:
 # Files
 
 
+def file_bytes(records: np.ndarray, version: int = VERSION) -> bytes:
+    """The bytes of a whole file holding `records`, unchecked (write_records
+    validates first); version 1 is for tests and tools that need old files."""
+    body = np.ascontiguousarray(records, RECORD).tobytes()
+    if version == 1:
+        return HEADER_V1.pack(MAGIC, 1, RECORD.itemsize) + body
+    if version != VERSION:
+        raise ValueError(f"cannot write data version {version}")
+    head = HEADER.pack(MAGIC, VERSION, RECORD.itemsize, len(body) // RECORD.itemsize, zlib.crc32(body), 0)
+    head = head[:-4] + struct.pack("<I", zlib.crc32(head[:-4]))
+    return head + body
+
+
 def write_records(path, records: np.ndarray) -> None:
-    """Write a whole file atomically (temporary name, then rename)."""
+    """Write a whole file atomically: the records are validated (DataError
+    naming the first invalid one, nothing written), written to a temporary
+    name, synced, read back and checked, then renamed."""
     path = Path(path)
+    records = np.ascontiguousarray(records, RECORD)
+    from training import validate
+    codes = validate.check(records, whole_file=True)
+    bad = np.flatnonzero(codes)
+    if len(bad):
+        raise DataError(f"{path}: not written, {invalid_text(bad, codes)}")
+    data = file_bytes(records)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(HEADER.pack(MAGIC, VERSION, RECORD.itemsize))
-        f.write(np.ascontiguousarray(records, RECORD).tobytes())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        _, back, error = _map(tmp)
+        if error is None and len(back) != len(records):
+            error = f"{len(back)} records read back, {len(records)} written"
+        del back
+        if error is not None:
+            raise DataError(f"{path}: not written, the file read back is wrong: {error}")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # the rename itself survives a crash only once the directory is synced
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass            # not every platform or file system syncs directories
+    finally:
+        os.close(fd)
+
+
+_CRC_CHUNK = 1 << 26         # bytes checksummed at a time from the memory map
+
+
+def _map(path) -> Tuple[int, Optional[np.ndarray], Optional[str]]:
+    """(version, memory-mapped records, what is wrong with the file or None).
+    The records come back whenever they can be mapped, damaged or not."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size < HEADER_V1.size:
+        return 0, None, f"too short to be a Ladya data file ({size} bytes)"
+    with open(path, "rb") as f:
+        head = f.read(HEADER.size)
+    magic, version, recsize = HEADER_V1.unpack(head[:HEADER_V1.size])
+    if magic != MAGIC:
+        return 0, None, f"not a Ladya data file (magic {magic!r})"
+    if version not in (1, VERSION):
+        return version, None, f"unsupported data version {version}"
+    count = crc = None
+    if version >= 2:
+        if len(head) < HEADER.size:
+            return version, None, f"truncated in the header ({size} bytes)"
+        *_, count, crc, head_crc = HEADER.unpack(head)
+        if zlib.crc32(head[:-4]) != head_crc:
+            return version, None, "header damaged (header checksum mismatch)"
+    hsize = HEADER_V1.size if version == 1 else HEADER.size
+    if recsize != RECORD.itemsize:
+        return version, None, f"record size {recsize}, expected {RECORD.itemsize}"
+    body = size - hsize
+    if body % RECORD.itemsize:
+        return version, None, (f"truncated ({body} bytes of records is not a multiple of "
+                               f"{RECORD.itemsize})")
+    n = body // RECORD.itemsize
+    if count is not None and n != count:
+        return version, None, (f"truncated (the header says {count} records, the file holds {n})"
+                               if n < count else f"{n - count} records after the {count} the header announces")
+    recs = np.memmap(path, RECORD, "r", offset=hsize, shape=(n,)) if n else np.zeros(0, RECORD)
+    if crc is not None:
+        raw = recs.view(np.uint8)
+        found = 0
+        for s in range(0, len(raw), _CRC_CHUNK):
+            found = zlib.crc32(raw[s:s + _CRC_CHUNK], found)
+        if found != crc:
+            return version, recs, "records damaged (checksum mismatch)"
+    return version, recs, None
+
+
+def invalid_text(invalid: np.ndarray, codes: np.ndarray, limit: int = 3) -> str:
+    """'2 invalid records: record 5: <reason>; record 9: <reason>' (the first `limit`)."""
+    from training.validate import REASONS
+    shown = "; ".join(f"record {i}: {REASONS[codes[i]]}" for i in invalid[:limit])
+    more = f"; and {len(invalid) - limit} more" if len(invalid) > limit else ""
+    n = len(invalid)
+    return f"{n} invalid record{'s' if n != 1 else ''}: {shown}{more}"
+
+
+@dataclass
+class FileCheck:
+    """What reading one data file found (check_file)."""
+    path: Path
+    version: int = 0                       #: 0 when not even the header could be read
+    records: Optional[np.ndarray] = None   #: the records, memory-mapped; None when the file is unusable
+    error: Optional[str] = None            #: why the file as a whole cannot be used
+    invalid: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  #: indices of invalid records
+    codes: Optional[np.ndarray] = None     #: every record's reason code (training/validate.py)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not len(self.invalid)
+
+    def problem(self) -> str:
+        """The trouble in one line, '' when there is none."""
+        return self.error or (invalid_text(self.invalid, self.codes) if len(self.invalid) else "")
+
+
+def check_file(path) -> FileCheck:
+    """Read and check one file, never raising for what is in it: the header,
+    the size, the checksum (version 2) and every record (training/validate.py)."""
+    from training import validate
+    out = FileCheck(Path(path))
+    try:
+        out.version, recs, out.error = _map(path)
+    except OSError as exc:
+        out.error = f"cannot read ({exc.strerror or exc})"
+        return out
+    if recs is None:
+        return out
+    out.codes = validate.check(recs, whole_file=True)
+    invalid = np.flatnonzero(out.codes)
+    if out.error is None:
+        out.records, out.invalid = recs, invalid
+    elif len(invalid):   # damaged: name the first record that shows it, if one does
+        i = int(invalid[0])
+        out.error += f"; record {i}: {validate.REASONS[out.codes[i]]}"
+    return out
 
 
 def open_records(path) -> np.ndarray:
-    """Memory-map a data file's records; DataError if it is not a valid file."""
-    path = Path(path)
-    size = path.stat().st_size
-    if size < HEADER.size:
-        raise DataError(f"{path}: too short to be a Ladya data file ({size} bytes)")
-    with open(path, "rb") as f:
-        magic, version, recsize = HEADER.unpack(f.read(HEADER.size))
-    if magic != MAGIC:
-        raise DataError(f"{path}: not a Ladya data file (magic {magic!r})")
-    if version != VERSION:
-        raise DataError(f"{path}: unsupported data version {version}")
-    if recsize != RECORD.itemsize:
-        raise DataError(f"{path}: record size {recsize}, expected {RECORD.itemsize}")
-    if (size - HEADER.size) % RECORD.itemsize:
-        raise DataError(f"{path}: truncated ({size - HEADER.size} bytes of records is not a "
-                        f"multiple of {RECORD.itemsize})")
-    if size == HEADER.size:
-        return np.zeros(0, RECORD)
-    recs = np.memmap(path, RECORD, "r", offset=HEADER.size)
-    bad = (recs["result"] < -1) | (recs["result"] > 1)
-    if bad.any():
-        raise DataError(f"{path}: corrupt record {int(np.argmax(bad))} (result out of range)")
-    return recs
+    """Memory-map a data file's records, checked: DataError naming the file
+    (and the record, with the reason) if it is not ours, damaged or holds an
+    invalid record."""
+    fc = check_file(path)
+    if fc.problem():
+        raise DataError(f"{path}: {fc.problem()}")
+    return fc.records
 
 
 def data_files(paths: Iterable) -> List[Path]:
@@ -201,17 +367,63 @@ def data_files(paths: Iterable) -> List[Path]:
     return out
 
 
-def load(paths: Iterable) -> np.ndarray:
-    """All records of the given files/directories, concatenated in memory."""
-    files = data_files(paths)
-    if not files:
-        return np.zeros(0, RECORD)
-    return np.concatenate([np.asarray(open_records(f)) for f in files])
+@dataclass
+class LoadReport:
+    """What load() read and what it left out."""
+    files: int = 0                                      #: files read
+    records: int = 0                                    #: records kept
+    skipped: List[str] = field(default_factory=list)    #: "PATH: why" of each file left out
+    dropped: int = 0                                    #: invalid records left out of the files read
+
+    def summary(self) -> str:
+        """'' when nothing was left out, else e.g. '1 damaged file skipped, 3 invalid records dropped'."""
+        parts = []
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} damaged file{'s' if len(self.skipped) != 1 else ''} skipped")
+        if self.dropped:
+            parts.append(f"{self.dropped} invalid record{'s' if self.dropped != 1 else ''} dropped")
+        return ", ".join(parts)
 
 
-def default_filter(recs: np.ndarray, min_ply: int = 8) -> np.ndarray:
+def load(paths: Iterable, strict: bool = False, report: Optional[LoadReport] = None) -> np.ndarray:
+    """The valid records of the given files/directories, concatenated in memory.
+
+    A file that cannot be used whole (damaged, truncated, not ours) is
+    skipped and an invalid record dropped, each with a warning logged and
+    counted in `report`: one bad chunk among thousands should not stop a
+    training run.  With `strict` the first of them is a DataError instead."""
+    report = LoadReport() if report is None else report
+    parts = []
+    for f in data_files(paths):
+        fc = check_file(f)
+        if fc.error is not None:
+            if strict:
+                raise DataError(f"{f}: {fc.error}")
+            LOGGER.warning("%s: %s (file skipped)", f, fc.error)
+            report.skipped.append(f"{f}: {fc.error}")
+            continue
+        recs = np.asarray(fc.records)
+        if len(fc.invalid):
+            if strict:
+                raise DataError(f"{f}: {fc.problem()}")
+            LOGGER.warning("%s: %s (dropped)", f, fc.problem())
+            recs = np.delete(recs, fc.invalid)
+            report.dropped += len(fc.invalid)
+        report.files += 1
+        report.records += len(recs)
+        parts.append(recs)
+    return np.concatenate(parts) if parts else np.zeros(0, RECORD)
+
+
+#: plies at the start of each game the trainer skips by default: none, since
+#: datagen records the random opening too and the net must know the first
+#: plies (skipping them taught a shallow search 1.Na3)
+MIN_PLY = 0
+
+
+def default_filter(recs: np.ndarray, min_ply: int = MIN_PLY) -> np.ndarray:
     """Boolean mask of the positions the trainer uses: not in check, quiet
-    best move, no mate score, and past the opening plies."""
+    best move, no mate score, and from ply `min_ply` on."""
     return (((recs["flags"] & (FLAG_IN_CHECK | FLAG_NOISY_BEST | FLAG_MATE)) == 0)
             & (recs["ply"] >= min_ply))
 
@@ -252,10 +464,12 @@ def parse_text_line(line: str, lineno: int = 0) -> Tuple[str, int, int]:
 
 
 def from_text(lines: Iterable[str]) -> np.ndarray:
-    """Records from text lines; positions are validated by the engine's FEN parser."""
+    """Records from text lines; positions are validated by the engine's FEN
+    parser and then as records (training/validate.py), a bad one named by
+    its line."""
     from engine.position import Position
-    out = []
-    prev_key = None
+    from training.validate import REASONS, check
+    out, linenos = [], []
     for i, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -266,8 +480,16 @@ def from_text(lines: Iterable[str]) -> np.ndarray:
             raise DataError(f"line {i}: {exc}") from None
         stm_score = score if pos.turn else -score
         flags = FLAG_IN_CHECK if pos.is_check() else 0
-        if abs(score) >= MATE_SCORE - 1000:
+        if abs(stm_score) >= MATE_SCORE - 1000:
             flags |= FLAG_MATE
-        out.append(pack_position(pos.fen(), stm_score, result, 0, flags | (FLAG_GAME_START if prev_key is None else 0)))
-        prev_key = pos.zobrist
-    return np.array(out, RECORD) if out else np.zeros(0, RECORD)
+            stm_score = MATE_SCORE if stm_score > 0 else -MATE_SCORE
+        out.append(pack_position(pos.fen(), stm_score, result, 0, flags | (FLAG_GAME_START if not out else 0)))
+        linenos.append(i)
+    if not out:
+        return np.zeros(0, RECORD)
+    recs = np.array(out, RECORD)
+    codes = check(recs, whole_file=True)
+    bad = np.flatnonzero(codes)
+    if len(bad):
+        raise DataError(f"line {linenos[bad[0]]}: {REASONS[codes[bad[0]]]}")
+    return recs

@@ -53,7 +53,8 @@ class TrainConfig:
     factorizer: bool = True                          #: king-independent virtual features
     init: Optional[str] = None                       #: start from this .nnue (fine-tuning)
     val_fraction: float = 0.05
-    min_ply: int = 8                                 #: skip the first plies of each game
+    min_ply: int = D.MIN_PLY                         #: skip the first plies of each game
+    strict: bool = False                             #: stop at damaged data (default: skip it with a warning)
     king_buckets: str = "full"                       #: king-square layout of the weight blocks: none | full | mirror4 | mirror8 | mirror16 | mirror32 (training/buckets.py)
     king_lr: float = 1.0                             #: learning-rate factor of the king-specific rows A (0 freezes them: with the factorizer, a king-independent net)
     mirror: float = 0.5                              #: share of training positions mirrored a<->h each epoch (augmentation; 0 = off)
@@ -126,13 +127,17 @@ class Model:
         self.step = int(st["step"])
 
 
-def _load_data(paths, min_ply: int) -> Tuple[np.ndarray, np.ndarray]:
+def _load_data(paths, min_ply: int, strict: bool = False,
+               report: Optional[D.LoadReport] = None) -> Tuple[np.ndarray, np.ndarray]:
     """The usable records (default_filter) of binary and text data files,
     and the game each comes from (an int per record).
 
     Text lines carry no ply (from_text stores 0), so the opening-ply filter
     applies to binary files only; checks and mate scores are still dropped.
-    A text line counts as a game of its own."""
+    A text line counts as a game of its own.  Damaged binary files and
+    invalid records are left out and counted in `report` (D.load), or with
+    `strict` stop the run; a bad text line always does."""
+    report = D.LoadReport() if report is None else report
     recs, game_ids = [], []
     files = []
     next_game = 0
@@ -149,7 +154,9 @@ def _load_data(paths, min_ply: int) -> Tuple[np.ndarray, np.ndarray]:
         else:
             files.append(p)
     if files:
-        binary = D.load(files)
+        binary = D.load(files, strict, report)
+        if report.skipped and not report.files:
+            raise D.DataError(f"no readable data: {report.summary()}")
         # every file starts with a game, so the running count of game
         # starts numbers the games across files
         ids = next_game + np.cumsum((binary["flags"] & D.FLAG_GAME_START) != 0)
@@ -203,7 +210,8 @@ class Trainer:
             raise ValueError("--batch-size and --epochs must be positive")
         self.cfg = cfg
         self.run_dir = Path(cfg.run_dir or (str(cfg.out) + ".run"))
-        recs, game_ids = _load_data(cfg.data, cfg.min_ply)
+        self.data_report = D.LoadReport()
+        recs, game_ids = _load_data(cfg.data, cfg.min_ply, cfg.strict, self.data_report)
         if len(recs) < 2:
             raise ValueError(f"only {len(recs)} usable positions after filtering")
         is_val = split_by_game(game_ids, cfg.val_fraction, np.random.default_rng([cfg.seed, 0xDA7A]))
@@ -368,7 +376,9 @@ class Trainer:
 def train(cfg: TrainConfig, log=print) -> dict:
     """Run the whole training as configured; returns the final report."""
     t = Trainer(cfg)
-    log(f"data: {len(t.train)} training and {len(t.val)} validation positions; "
+    left_out = t.data_report.summary()
+    log(f"data: {len(t.train)} training and {len(t.val)} validation positions"
+        f"{f' ({left_out})' if left_out else ''}; "
         f"{cfg.optimizer}, lr {cfg.lr}, batch {cfg.batch_size}, lambda {cfg.lam}, "
         f"{cfg.activation}, {cfg.threads} threads")
     if cfg.resume and t.load_checkpoint():
