@@ -12,13 +12,16 @@ with SparseAdam (lazy, like ours), which is several times slower on CPU.
 Both use the same thread count, in the same run, alternating rounds so that
 a shared machine's load hits both; the median round is reported.
 
-    python benchmarks/train_speed.py [--batch 16384] [--hidden 256] [--steps 20]
+    python benchmarks/train_speed.py [--batch 16384] [--hidden 256] [--steps 20] [--reference torch|scalar]
                                      [--threads N] [--rounds 3] [--profile] [--torch-sparse]
 
 --profile breaks our step down: encode, forward, backward (output layer and
 scatter into the feature rows), optimizer.
 
-PyTorch is not a dependency of the package: `pip install torch` (CPU) first.
+PyTorch is not a dependency of the package: `pip install torch` (CPU) first;
+without it (or with --reference scalar) the reference is our own step with
+the plain-C row kernels and without the fused A + P rows, which measures
+what the SIMD kernels and the fusion bring.
 """
 import argparse
 import os
@@ -35,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.position import Position  # noqa: E402
 from training import data as D  # noqa: E402
-from training.model import encode_records, forward_backward  # noqa: E402
+from training.model import encode_records, forward_backward, kernel_path, select_kernels  # noqa: E402
 from training.train import TrainConfig, Trainer  # noqa: E402
 
 VALUES = {"p": 1, "n": 3, "b": 3, "r": 5, "q": 9}
@@ -143,6 +146,22 @@ def ours_step(t: Trainer, recs) -> float:
     return loss
 
 
+def scalar_step(t: Trainer, recs) -> float:
+    """The reference: the same step with the plain-C kernels (select_kernels
+    ("scalar") around the call) and without the fused A + P rows."""
+    m, cfg = t.model, t.cfg
+    stm, nstm, score, target = t._encode(recs)
+    n = len(stm)
+    if t._work is None or t._work.shape[0] < n:
+        t._work = np.empty((n, 2 * cfg.hidden), np.float32)
+        t._dy = np.empty(n, np.float32)
+    loss, t._gd = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target, m.gA,
+                                   m.gP, m.gB, m.gC, m.touched, t._work, t._dy, 0, cfg.K, 400.0,
+                                   cfg.factorizer, cfg.threads, True)
+    t._step(cfg.lr)
+    return loss
+
+
 def profile_ours(t: Trainer, batches, steps: int) -> None:
     """Where a step's time goes: encode, forward, backward, optimizer."""
     m, cfg = t.model, t.cfg
@@ -152,11 +171,7 @@ def profile_ours(t: Trainer, batches, steps: int) -> None:
         t0 = time.perf_counter()
         stm, nstm, score, target = t._encode(recs)
         t1 = time.perf_counter()
-        n = len(stm)
-        work = np.empty((n, 2 * cfg.hidden), np.float32)
-        dy = np.empty(n, np.float32)
-        forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target, m.gA, m.gP,
-                         m.gB, m.gC, m.touched, work, dy, 0, cfg.K, 400.0, cfg.factorizer, cfg.threads, False)
+        t._run((stm, nstm, score, target), backward=False)
         t2 = time.perf_counter()
         t._run((stm, nstm, score, target), backward=True)
         t3 = time.perf_counter()
@@ -184,12 +199,25 @@ def main(argv=None):
     ap.add_argument("--torch-sparse", action="store_true",
                     help="PyTorch with sparse embedding gradients and SparseAdam (slower here)")
     ap.add_argument("--profile", action="store_true", help="also break our step down by phase")
+    ap.add_argument("--reference", choices=("torch", "scalar"), default=None,
+                    help="torch: PyTorch's CPU model (default when installed); scalar: our own step "
+                         "with the plain-C kernels and no fused rows")
     args = ap.parse_args(argv)
-    try:
-        import torch
-    except ImportError:
-        sys.exit("this benchmark needs PyTorch: pip install torch (CPU build)")
-    torch.set_num_threads(args.threads)
+    if args.reference is None:
+        try:
+            import torch  # noqa: F401
+            args.reference = "torch"
+        except ImportError:
+            args.reference = "scalar"
+    if args.reference == "torch":
+        try:
+            import torch
+        except ImportError:
+            sys.exit("--reference torch needs PyTorch: pip install torch (CPU build)")
+        torch.set_num_threads(args.threads)
+        ref_name = f"torch {torch.__version__} ({'dense Adam' if not args.torch_sparse else 'SparseAdam + Adam'})"
+    else:
+        ref_name = "our step with scalar kernels"
 
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv))
     t0 = time.perf_counter()
@@ -199,7 +227,7 @@ def main(argv=None):
     print(f"data: {len(recs)} positions from random games ({time.perf_counter() - t0:.1f} s), "
           f"{(stm >= 0).sum(1).mean():.1f} features per perspective; batch {args.batch}, hidden "
           f"{args.hidden}, factorizer {'on' if args.factorizer else 'off'}, {args.threads} threads, "
-          f"torch {torch.__version__} ({'dense Adam' if not args.torch_sparse else 'SparseAdam + Adam'})")
+          f"kernels {kernel_path()}; reference: {ref_name}")
 
     with tempfile.TemporaryDirectory() as tmp:
         D.write_records(Path(tmp) / "bench.ldat", recs[:64])      # Trainer needs a data file
@@ -208,15 +236,27 @@ def main(argv=None):
                           factorizer=args.factorizer, min_ply=0)
         trainer = Trainer(cfg)
 
-    model, opts = torch_model(args.hidden, args.factorizer, not args.torch_sparse)
-    tbatches = []
-    for b in batches:
-        s, n, score, target = trainer._encode(b)
-        tbatches.append(torch_batch(s, n, target))
+    best = kernel_path()
+    if args.reference == "torch":
+        model, opts = torch_model(args.hidden, args.factorizer, not args.torch_sparse)
+        tbatches = []
+        for b in batches:
+            s, n, score, target = trainer._encode(b)
+            tbatches.append(torch_batch(s, n, target))
+
+        def ref_step(i):
+            torch_step(model, opts, tbatches[i % len(tbatches)])
+    else:
+        def ref_step(i):
+            select_kernels("scalar")
+            try:
+                scalar_step(trainer, batches[i % len(batches)])
+            finally:
+                select_kernels(best)
 
     for s in range(args.warmup):
         ours_step(trainer, batches[s % len(batches)])
-        torch_step(model, opts, tbatches[s % len(tbatches)])
+        ref_step(s)
 
     ours, theirs = [], []
     for r in range(args.rounds):
@@ -226,13 +266,14 @@ def main(argv=None):
         ours.append(args.steps * args.batch / (time.perf_counter() - t0))
         t0 = time.perf_counter()
         for s in range(args.steps):
-            torch_step(model, opts, tbatches[s % len(tbatches)])
+            ref_step(s)
         theirs.append(args.steps * args.batch / (time.perf_counter() - t0))
-        print(f"round {r + 1}: ours {ours[-1]:,.0f} positions/s, torch {theirs[-1]:,.0f} positions/s")
+        print(f"round {r + 1}: ours {ours[-1]:,.0f} positions/s, {args.reference} {theirs[-1]:,.0f} positions/s")
     o, t = float(np.median(ours)), float(np.median(theirs))
     print(f"ours:  {o:,.0f} positions/s ({1000 * args.batch / o:.1f} ms per step, encode included)")
-    print(f"torch: {t:,.0f} positions/s ({1000 * args.batch / t:.1f} ms per step, encode excluded)")
-    print(f"ratio ours/torch: {o / t:.2f}x")
+    enc = "excluded" if args.reference == "torch" else "included"
+    print(f"{args.reference}: {t:,.0f} positions/s ({1000 * args.batch / t:.1f} ms per step, encode {enc})")
+    print(f"ratio ours/{args.reference}: {o / t:.2f}x")
     if args.profile:
         profile_ours(trainer, batches, args.steps)
 
