@@ -196,7 +196,7 @@ def test_training_skips_a_damaged_file(chunk, tmp_path):
     (tmp_path / "a.ldat").write_bytes(D.file_bytes(chunk))
     (tmp_path / "b.ldat").write_bytes(flip(D.file_bytes(chunk), 100, 1))
     report = D.LoadReport()
-    recs, _ = _load_data([tmp_path], 8, report=report)
+    recs, _ = _load_data([tmp_path], D.MIN_PLY, report=report)
     assert len(recs) == int(D.default_filter(chunk).sum())
     assert report.summary() == "1 damaged file skipped" and report.files == 1
     with pytest.raises(D.DataError, match="b.ldat: records damaged"):
