@@ -8,8 +8,8 @@ format and the conventions).  That includes the positions of the random
 opening, each searched like any other (only the standard start position,
 the same in every game, is left out), so the data covers the first plies:
 a net that never sees a position near the start misjudges them, and a
-shallow search from the start then picks moves such as 1.Na3.  Games are written in chunks of whole games,
-atomically, so a run killed at any moment leaves only valid files and loses
+shallow search from the start then picks moves such as 1.Na3.  Games are
+written in chunks of whole games, atomically, so a run killed at any moment leaves only valid files and loses
 at most the games in flight; running again with the same --out adds new
 chunks (with a new random stream) instead of overwriting.
 

@@ -25,6 +25,7 @@ from libc.math cimport exp, log
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint64_t, int8_t, int16_t
 from nnue.features cimport halfkp_index, HALFKP_FEATURES
 from engine.bitboard cimport pop_lsb
+from training.float_kernels cimport lyf, lyf_select
 
 import numpy as np
 
@@ -130,10 +131,10 @@ def encode_records(recs, mirror=None, remap=None):
 
 # Row kernels (training/float_kernels.h): float rows, vectorized for the
 # best instruction set the CPU has, the same results on every one.
-from training.float_kernels cimport lyf, lyf_select
 def select_kernels(str name=""):
-    """Use the row kernels of one instruction set ("avx2", "base"; "" = the
-    best this CPU runs).  ValueError if this build or CPU has no such path."""
+    """Use the row kernels of one instruction set ("avx2", "base", "scalar";
+    "" = the best this CPU runs).  ValueError if this build or CPU has no
+    such path."""
     from training import optim     # its own copy of the dispatch table
     if lyf_select(name.encode()) != 0:
         raise ValueError(f"no trainer kernels {name!r} on this CPU/build")
