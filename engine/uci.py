@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from search.limits import Limits
+from search.limits import Limits, MAX_THREADS
 
 ENGINE_NAME = "Ladya"
 ENGINE_AUTHOR = "the Ladya developers"
@@ -103,7 +103,7 @@ class Option:
 
 
 OPTIONS: Tuple[Option, ...] = (
-    Option("Threads", "spin", 1, 1, 1024),
+    Option("Threads", "spin", 1, 1, MAX_THREADS),
     Option("Hash", "spin", 16, 1, 32768),
     Option("Clear Hash", "button"),
     Option("Ponder", "check", False),
@@ -367,6 +367,8 @@ class UciEngine:
     def searcher(self):
         if self._searcher is None:
             self._searcher = self._factory(self.options["Hash"])
+            if self.options["Threads"] != 1:
+                self._searcher.set_threads(self.options["Threads"])
             if self.options["EvalFile"] not in ("", EVALFILE_DEFAULT):
                 self._set_eval_file(self.options["EvalFile"])
         return self._searcher
@@ -570,9 +572,13 @@ class UciEngine:
         elif opt.name == "Clear Hash":
             self.searcher.clear()
         elif opt.name == "Threads":
+            if self._searcher is not None:
+                try:
+                    self._searcher.set_threads(v)
+                except MemoryError:
+                    raise ValueError(f"Threads {v}: cannot allocate them, keeping "
+                                     f"{self.options['Threads']}") from None
             self.options["Threads"] = v
-            if v > 1:
-                self.info_string(f"Threads {v}: only 1 search thread is supported, using 1")
         elif opt.name == "EvalFile":
             self.options["EvalFile"] = v
             if self._searcher is None:

@@ -7,6 +7,8 @@ returns a `SearchResult`.  Times are in milliseconds.
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+MAX_THREADS = 256                    #: most search threads (UCI option Threads)
+
 
 @dataclass
 class Limits:

@@ -18,7 +18,7 @@ from engine.position cimport (Position, make_move, unmake_move, make_null_move,
                               board_copy, board_init, board_free, board_reserve, move_to_uci,
                               move_from_uci)
 from engine.movegen cimport generate_moves, is_legal_move, GEN_ALL
-from search.tt cimport (TT, TTEntry, tt_resize, tt_free, tt_clear, tt_new_search, tt_probe,
+from search.tt cimport (TT, TTEntry, TTSlot, tt_resize, tt_free, tt_clear, tt_new_search, tt_probe,
                         tt_prefetch, tt_hashfull, tt_store, BOUND_NONE, BOUND_UPPER,
                         BOUND_LOWER, BOUND_EXACT, TT_DEPTH_OFFSET)
 from search.history cimport History, history_update
@@ -29,7 +29,7 @@ from nnue.network cimport NetData, Network
 from nnue.accumulator cimport AccStack, acc_alloc, acc_free, acc_set_root, acc_push, nnue_evaluate
 from search.params cimport *
 
-from search.limits import SearchResult
+from search.limits import SearchResult, MAX_THREADS
 
 cdef extern from "sync.h" nogil:
     int ly_flag_get(const volatile int* f)
@@ -102,6 +102,13 @@ cdef struct Worker:
     volatile int* pondering
     const NetData* net            # NULL: the bootstrap evaluation
     AccStack acc
+    int id                        # 0: the main thread, which keeps the clock and reports
+    int completed_depth           # the last iteration this thread finished
+    int max_depth
+    int mate_limit
+    int multipv
+    Worker** pool                 # every thread's worker (node counts add up over them)
+    int n_workers
 
 
 # The evaluation the search uses: the NNUE when a net is loaded, else the
@@ -153,15 +160,31 @@ cdef inline bint has_non_pawn_material(const Board* b, int side) noexcept nogil:
     return (b.by_color[side] & ~(b.by_type[PAWN] | b.by_type[KING])) != 0
 
 
+# Nodes of all threads.  The counters belong to other threads, which keep
+# writing them; a slightly stale read is all a node count needs.
+cdef inline uint64_t total_nodes(Worker* w) noexcept nogil:
+    cdef uint64_t n = 0
+    cdef int i
+    if w.pool == NULL:
+        return w.nodes
+    for i in range(w.n_workers):
+        n += (<volatile uint64_t*>&w.pool[i].nodes)[0]
+    return n
+
+
 # Check the clock and the node budget every 1024 nodes.  Depth 1 always
 # completes, so even `go movetime 0` or `go nodes 1` returns a searched move.
 cdef inline void check_limits(Worker* w) noexcept nogil:
     if w.root_depth <= 1:
         return
-    if w.node_limit and w.nodes >= w.node_limit:
+    if w.node_limit and w.n_workers == 1 and w.nodes >= w.node_limit:
         ly_flag_set(w.stop, 1)
-    if (w.nodes & TIME_CHECK_NODES) == 0 and w.tm.use_time and not ly_flag_get(w.pondering):
-        if time_elapsed(&w.tm) >= w.tm.maximum:
+    if (w.nodes & TIME_CHECK_NODES) == 0:
+        # With helper threads the budget is the sum of all threads' nodes,
+        # which each thread adds up now and then (never exact).
+        if w.node_limit and w.n_workers > 1 and total_nodes(w) >= w.node_limit:
+            ly_flag_set(w.stop, 1)
+        if w.tm.use_time and not ly_flag_get(w.pondering) and time_elapsed(&w.tm) >= w.tm.maximum:
             ly_flag_set(w.stop, 1)
 
 
@@ -233,7 +256,8 @@ cdef void update_all_stats(Worker* w, Stack* ss, Move best, int depth,
 cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexcept nogil:
     cdef Board* b = &w.board
     cdef bint found, in_check, gives
-    cdef TTEntry* tte
+    cdef TTSlot* tte
+    cdef TTEntry ttd
     cdef int tt_value = VALUE_NONE, tt_bound = BOUND_NONE
     cdef int best, value, stand_pat, futility_base, bound, move_count = 0
     cdef Move tt_move = MOVE_NONE, best_move = MOVE_NONE, m
@@ -254,11 +278,11 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexce
     if ply >= MAX_PLY:
         return 0 if in_check else static_eval(w)
 
-    tte = tt_probe(w.tt, b.st.key, &found)
+    tte = tt_probe(w.tt, b.st.key, &found, &ttd)
     if found:
-        tt_value = value_from_tt(tte.value, ply, b.st.rule50)
-        tt_bound = tte.gen_bound & 3
-        tt_move = tte.move
+        tt_value = value_from_tt(ttd.value, ply, b.st.rule50)
+        tt_bound = ttd.gen_bound & 3
+        tt_move = ttd.move
         if (not pv_node and tt_value != VALUE_NONE
                 and (tt_bound & (BOUND_LOWER if tt_value >= beta else BOUND_UPPER))):
             return tt_value
@@ -268,8 +292,8 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexce
         futility_base = -VALUE_INFINITE
         ss.static_eval = VALUE_NONE
     else:
-        if found and tte.eval != VALUE_NONE:
-            stand_pat = tte.eval
+        if found and ttd.eval != VALUE_NONE:
+            stand_pat = ttd.eval
         else:
             stand_pat = static_eval(w)
         ss.static_eval = stand_pat
@@ -361,7 +385,8 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
     cdef int ply = ss.ply
     cdef bint root = ply == 0
     cdef bint found = False, in_check, improving, capture, gives, tt_capture
-    cdef TTEntry* tte
+    cdef TTSlot* tte
+    cdef TTEntry ttd
     cdef int tt_value = VALUE_NONE, tt_bound = BOUND_NONE, tt_depth = -100
     cdef Move tt_move = MOVE_NONE, best_move = MOVE_NONE, m, excluded = ss.excluded
     cdef int eval_, value = 0, best = -VALUE_INFINITE, move_count = 0
@@ -409,14 +434,14 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
 
     # Transposition table (not while searching for a singular move).
     if not excluded:
-        tte = tt_probe(w.tt, b.st.key, &found)
+        tte = tt_probe(w.tt, b.st.key, &found, &ttd)
     else:
         tte = NULL
     if found:
-        tt_value = value_from_tt(tte.value, ply, b.st.rule50)
-        tt_bound = tte.gen_bound & 3
-        tt_depth = <int>tte.depth - TT_DEPTH_OFFSET
-        tt_move = tte.move
+        tt_value = value_from_tt(ttd.value, ply, b.st.rule50)
+        tt_bound = ttd.gen_bound & 3
+        tt_depth = <int>ttd.depth - TT_DEPTH_OFFSET
+        tt_move = ttd.move
     if root:
         tt_move = w.root_moves[w.pv_idx].move
     tt_capture = tt_move != MOVE_NONE and is_legal_move(b, tt_move) and is_capture(b, tt_move)
@@ -437,8 +462,8 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
         if excluded:
             eval_ = ss.static_eval
         else:
-            if found and tte.eval != VALUE_NONE:
-                ss.static_eval = eval_ = tte.eval
+            if found and ttd.eval != VALUE_NONE:
+                ss.static_eval = eval_ = ttd.eval
             else:
                 ss.static_eval = eval_ = static_eval(w)
                 if not found:
@@ -683,14 +708,62 @@ def score_to_uci(int v):
     return ("cp", v)
 
 
+cdef Worker* new_worker() except NULL:
+    cdef Worker* w = <Worker*>calloc(1, sizeof(Worker))
+    if w == NULL:
+        raise MemoryError()
+    w.hist = <History*>calloc(1, sizeof(History))
+    if w.hist == NULL:
+        free(w)
+        raise MemoryError()
+    board_init(&w.board)
+    return w
+
+
+cdef void free_worker(Worker* w) noexcept:
+    if w != NULL:
+        board_free(&w.board)
+        acc_free(&w.acc)
+        free(w.hist)
+        free(w)
+
+
+# Lazy SMP helpers skip iterations in a staggered pattern, so that at any
+# moment the threads spread over neighbouring depths instead of all
+# searching the same tree: helper i skips `depth` when
+# ((depth + phase) // size) is odd, with (size, phase) from these rows.
+cdef int SKIP_SIZE[20]
+cdef int SKIP_PHASE[20]
+SKIP_SIZE[:] = [1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4]
+SKIP_PHASE[:] = [0, 1, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 6, 7]
+
+
+cdef inline bint helper_skips(int id, int depth) noexcept nogil:
+    cdef int i = (id - 1) % 20
+    return ((depth + SKIP_PHASE[i]) // SKIP_SIZE[i]) % 2 == 1
+
+
+# The score a worker's best move stands on: its last full score, else the
+# previous iteration's, else whatever it was last given.
+cdef inline int best_score(const Worker* w) noexcept nogil:
+    cdef const RootMove* rm = &w.root_moves[0]
+    if rm.score != -VALUE_INFINITE:
+        return rm.score
+    if rm.prev_score != -VALUE_INFINITE:
+        return rm.prev_score
+    return rm.last_score
+
+
 cdef class Searcher:
-    """The search: a transposition table, history tables and the options.
+    """The search: a transposition table shared by `threads` workers (Lazy
+    SMP), each with its own board, accumulators and history tables.
 
     `search()` blocks; `stop()` and `ponderhit()` may be called from
     another thread while it runs."""
     cdef TT tt
-    cdef History* hist
-    cdef Worker* w
+    cdef Worker** workers          # workers[0] belongs to the main thread
+    cdef int n_threads
+    cdef Worker* w                 # workers[0]
     cdef volatile int stop_flag
     cdef volatile int ponder_flag
     cdef public int multipv
@@ -700,33 +773,92 @@ cdef class Searcher:
     cdef int _completed
     cdef Network network
 
-    def __cinit__(self, int hash_mb=16):
+    def __cinit__(self, int hash_mb=16, int threads=1):
         memset(&self.tt, 0, sizeof(TT))
-        self.hist = <History*>calloc(1, sizeof(History))
-        self.w = <Worker*>calloc(1, sizeof(Worker))
-        if self.hist == NULL or self.w == NULL:
+        self.workers = <Worker**>calloc(1, sizeof(Worker*))
+        if self.workers == NULL:
             raise MemoryError()
-        board_init(&self.w.board)
+        self.workers[0] = new_worker()
+        self.w = self.workers[0]
+        self.n_threads = 1
         tt_resize(&self.tt, hash_mb)
         self.multipv = 1
         self.move_overhead = 30
+        if threads != 1:
+            self.set_threads(threads)
 
     def __dealloc__(self):
-        if self.w != NULL:
-            board_free(&self.w.board)
-            acc_free(&self.w.acc)
-            free(self.w)
-        free(self.hist)
+        cdef int i
+        if self.workers != NULL:
+            for i in range(self.n_threads):
+                free_worker(self.workers[i])
+            free(self.workers)
         tt_free(&self.tt)
 
     def set_hash(self, int mb):
         """Resize (and clear) the transposition table."""
         tt_resize(&self.tt, mb)
 
+    def set_threads(self, int n):
+        """Search with `n` threads (1..MAX_THREADS).  New helpers start with
+        empty histories; one thread keeps the search deterministic."""
+        cdef Worker** pool
+        cdef int i
+        if n < 1 or n > MAX_THREADS:
+            raise ValueError(f"threads must be 1..{MAX_THREADS}, got {n}")
+        if n == self.n_threads:
+            return
+        pool = <Worker**>calloc(n, sizeof(Worker*))
+        if pool == NULL:
+            raise MemoryError()
+        try:
+            for i in range(n):
+                if i < self.n_threads:
+                    pool[i] = self.workers[i]
+                else:
+                    pool[i] = new_worker()
+                    if self.network is not None:
+                        acc_alloc(&pool[i].acc, self.network.net.hidden)
+        except MemoryError:
+            for i in range(self.n_threads, n):
+                free_worker(pool[i])
+            free(pool)
+            raise MemoryError(f"cannot allocate {n} search threads")
+        for i in range(n, self.n_threads):
+            free_worker(self.workers[i])
+        free(self.workers)
+        self.workers = pool
+        self.n_threads = n
+        self.w = pool[0]
+
+    @property
+    def threads(self):
+        return self.n_threads
+
+    def _tear_tt(self, double fraction, uint64_t seed):
+        """Test hook: give about `fraction` of the used slots another slot's
+        data word, as a write torn between two threads would; returns how
+        many were torn."""
+        cdef uint64_t i, j, x = seed | 1, n = self.tt.count * 4, torn = 0
+        cdef TTSlot* slots = <TTSlot*>self.tt.buckets
+        cdef uint64_t limit = <uint64_t>(fraction * 4294967296.0)
+        for i in range(n):
+            x ^= x << 13
+            x ^= x >> 7
+            x ^= x << 17
+            if slots[i].data and (x & 0xFFFFFFFF) < limit:
+                j = (x >> 32) % n
+                if slots[j].data != slots[i].data:
+                    slots[i].data = slots[j].data
+                    torn += 1
+        return torn
+
     def clear(self):
-        """Forget everything learnt: TT and history (ucinewgame, Clear Hash)."""
+        """Forget everything learnt: TT and histories (ucinewgame, Clear Hash)."""
+        cdef int i
         tt_clear(&self.tt)
-        memset(self.hist, 0, sizeof(History))
+        for i in range(self.n_threads):
+            memset(self.workers[i].hist, 0, sizeof(History))
 
     @property
     def hashfull(self):
@@ -742,8 +874,10 @@ cdef class Searcher:
     def set_network(self, Network net):
         """Evaluate with `net` (a nnue.network.Network), or None for the
         bootstrap evaluation."""
+        cdef int i
         if net is not None:
-            acc_alloc(&self.w.acc, net.net.hidden)
+            for i in range(self.n_threads):
+                acc_alloc(&self.workers[i].acc, net.net.hidden)
         self.network = net
 
     @property
@@ -767,6 +901,8 @@ cdef class Searcher:
         """Search `pos` under `limits` (search.limits.Limits) and return a
         SearchResult.  on_info(dict) receives each info line."""
         cdef Worker* w = self.w
+        cdef Worker* h
+        cdef Worker* best_w
         cdef Move moves[256]
         cdef int n, i, k
         cdef Move m
@@ -783,7 +919,6 @@ cdef class Searcher:
         self.on_info = on_info
         self.limits = limits
         w.tt = &self.tt
-        w.hist = self.hist
         w.stop = &self.stop_flag
         w.pondering = &self.ponder_flag
         w.nodes = 0
@@ -793,6 +928,13 @@ cdef class Searcher:
         if soft and not w.node_limit:
             w.node_limit = 8 * soft
         time_init(&w.tm, limits, w.board.side, self.move_overhead)
+        w.id = 0
+        w.pool = self.workers
+        w.n_workers = self.n_threads
+        w.completed_depth = 0
+        w.max_depth = max(1, min(limits.depth if limits.depth else MAX_PLY - 1, MAX_PLY - 1))
+        w.mate_limit = limits.mate if limits.mate else 0
+        self._completed = 0
 
         n = generate_moves(&w.board, moves, GEN_ALL)
         w.n_root = 0
@@ -823,12 +965,56 @@ cdef class Searcher:
                 if w.board.st.checkers:
                     return SearchResult(bestmove="0000", score_mate=0)
                 return SearchResult(bestmove="0000", score_cp=0)
+        w.multipv = max(1, min(self.multipv, w.n_root))
+        tt_new_search(&self.tt)
 
+        # Helpers search the same root moves with the same shared table and
+        # stop flag, but neither keep the clock nor report.
+        for k in range(1, self.n_threads):
+            h = self.workers[k]
+            board_copy(&h.board, &w.board)
+            board_reserve(&h.board, MAX_PLY + 16)
+            h.net = w.net
+            if h.net != NULL:
+                acc_set_root(&h.acc, h.net, &h.board)
+            h.tt = w.tt
+            h.stop = w.stop
+            h.pondering = w.pondering
+            h.nodes = 0
+            h.node_limit = w.node_limit          # every thread watches the summed budget
+            h.soft_node_limit = 0
+            h.tm = w.tm
+            h.tm.use_time = False
+            h.id = k
+            h.pool = self.workers
+            h.n_workers = self.n_threads
+            h.completed_depth = 0
+            h.max_depth = w.max_depth
+            h.mate_limit = 0
+            h.multipv = 1
+            h.n_root = w.n_root
+            memcpy(h.root_moves, w.root_moves, w.n_root * sizeof(RootMove))
+        threads = []
+        if self.n_threads > 1:
+            import threading
+            threads = [threading.Thread(target=self._helper, args=(k,), daemon=True,
+                                        name=f"ladya-search-{k}")
+                       for k in range(1, self.n_threads)]
+            for t in threads:
+                t.start()
         with nogil:
-            self._iterate()
+            self._iterate(w)
         self._wait_while_infinite()
+        best_w = w
+        if threads:
+            ly_flag_set(&self.stop_flag, 1)
+            for t in threads:
+                t.join()
+            best_w = self._best_worker()
+            if best_w != w:
+                self._report(best_w, best_w.completed_depth, True)
 
-        rm0 = &w.root_moves[0]
+        rm0 = &best_w.root_moves[0]
         best = move_to_uci(&w.board, rm0.move)
         pv = [move_to_uci(&w.board, rm0.move)]
         ponder = None
@@ -845,12 +1031,65 @@ cdef class Searcher:
             unmake_move(&w.board)
         if len(pv) > 1:
             ponder = pv[1]
-        kind, val = score_to_uci(rm0.score if rm0.score != -VALUE_INFINITE else
-                                 rm0.prev_score if rm0.prev_score != -VALUE_INFINITE else rm0.last_score)
-        return SearchResult(bestmove=best, ponder=ponder, depth=self._completed,
-                            nodes=w.nodes, time_ms=time_elapsed(&w.tm),
+        kind, val = score_to_uci(best_score(best_w))
+        return SearchResult(bestmove=best, ponder=ponder,
+                            depth=self._completed if best_w == w else best_w.completed_depth,
+                            nodes=total_nodes(w), time_ms=time_elapsed(&w.tm),
                             score_cp=val if kind == "cp" else None,
                             score_mate=val if kind == "mate" else None, pv=pv)
+
+    def _helper(self, int k):
+        cdef Worker* h = self.workers[k]
+        with nogil:
+            self._iterate(h)
+
+    cdef Worker* _best_worker(self):
+        # Stockfish's vote: each thread that finished an iteration votes for
+        # its best move, weighted by its depth and by how far its score is
+        # above the worst thread's; the thread of the winning move is taken.
+        # A proven mate wins outright (the shortest one; when being mated,
+        # the longest defence).  `go depth` and MultiPV keep the main thread.
+        cdef Worker* best = self.w
+        cdef Worker* t
+        cdef int i, j, k = 0, min_score = VALUE_INFINITE, s, bs
+        cdef int64_t* votes
+        cdef bint take
+        if self.limits.depth or self.w.multipv > 1 or self.w.completed_depth == 0:
+            return best
+        votes = <int64_t*>calloc(self.n_threads, sizeof(int64_t))
+        if votes == NULL:
+            return best
+        for i in range(self.n_threads):
+            t = self.workers[i]
+            if t.completed_depth and best_score(t) < min_score:
+                min_score = best_score(t)
+        for i in range(self.n_threads):
+            votes[i] = 0
+            t = self.workers[i]
+            if not t.completed_depth:
+                continue
+            for j in range(self.n_threads):
+                if self.workers[j].completed_depth and \
+                        self.workers[j].root_moves[0].move == t.root_moves[0].move:
+                    votes[i] += <int64_t>(best_score(self.workers[j]) - min_score + 14) \
+                        * self.workers[j].completed_depth
+        bs = best_score(best)
+        k = 0
+        for i in range(1, self.n_threads):
+            t = self.workers[i]
+            if not t.completed_depth:
+                continue
+            s = best_score(t)
+            if abs(bs) >= MATE_IN_MAX_PLY:
+                take = s > bs
+            else:
+                take = s >= MATE_IN_MAX_PLY or (s > -MATE_IN_MAX_PLY and votes[i] > votes[k])
+            if take:
+                best = t
+                bs = s
+                k = i
+        free(votes)
+        return best
 
     cdef _wait_while_infinite(self):
         # UCI: in infinite or ponder mode, bestmove waits for stop/ponderhit.
@@ -863,17 +1102,17 @@ cdef class Searcher:
         if self.on_info is not None:
             self.on_info({"string": text})
 
-    cdef void _report(self, int depth, bint final_only) noexcept with gil:
-        cdef Worker* w = self.w
+    cdef void _report(self, Worker* w, int depth, bint final_only) noexcept with gil:
         cdef int i, k, j, shown
         cdef RootMove* rm
         if self.on_info is None:
             return
         try:
             elapsed = max(time_elapsed(&w.tm), 0)
-            nps = w.nodes * 1000 // max(elapsed, 1)
+            nodes = total_nodes(self.w)
+            nps = nodes * 1000 // max(elapsed, 1)
             hashfull = tt_hashfull(&self.tt)
-            shown = min(self.multipv, w.n_root)
+            shown = min(w.multipv, w.n_root)
             for i in range(shown):
                 rm = &w.root_moves[i]
                 updated = rm.score != -VALUE_INFINITE
@@ -894,7 +1133,7 @@ cdef class Searcher:
                     unmake_move(&w.board)
                 kind, val = score_to_uci(v)
                 info = {"depth": d, "seldepth": max(rm.seldepth, d), "multipv": i + 1,
-                        "nodes": w.nodes, "nps": nps, "hashfull": hashfull, "time": elapsed,
+                        "nodes": nodes, "nps": nps, "hashfull": hashfull, "time": elapsed,
                         "pv": pv, "bound": None}
                 info["score_" + kind] = val
                 if (bound_only or i == w.pv_idx and not final_only) and (rm.lower or rm.upper):
@@ -904,8 +1143,10 @@ cdef class Searcher:
             import sys
             print(f"info string on_info failed: {exc!r}", file=sys.stderr)
 
-    cdef void _iterate(self) noexcept nogil:
-        cdef Worker* w = self.w
+    # Iterative deepening of one thread: the main thread (id 0) keeps the
+    # clock, the soft limits and the reports; helpers search until stopped.
+    cdef void _iterate(self, Worker* w) noexcept nogil:
+        cdef bint main = w.id == 0
         cdef Stack* ss = &w.stack[4]
         cdef int depth, alpha, beta, delta, value, i, avg, max_depth, multipv, pv_idx, rm_score
         cdef int stable = 0, mate_limit = 0
@@ -918,14 +1159,12 @@ cdef class Searcher:
             w.stack[i].cont_hist = &w.hist.continuation[0][0][0]
         ss.ply = 0
         w.nmp_min_ply = 0
-        tt_new_search(w.tt)
-        with gil:
-            max_depth = self.limits.depth if self.limits.depth else MAX_PLY - 1
-            max_depth = max(1, min(max_depth, MAX_PLY - 1))
-            mate_limit = self.limits.mate if self.limits.mate else 0
-            multipv = max(1, min(self.multipv, w.n_root))
-            self._completed = 0
+        max_depth = w.max_depth
+        mate_limit = w.mate_limit
+        multipv = w.multipv
         for depth in range(1, max_depth + 1):
+            if not main and depth > 1 and helper_skips(w.id, depth):
+                continue
             w.root_depth = depth
             for i in range(w.n_root):
                 w.root_moves[i].prev_score = w.root_moves[i].score
@@ -955,8 +1194,8 @@ cdef class Searcher:
                         beta = min(value + delta, VALUE_INFINITE)
                     else:
                         break
-                    if multipv == 1 and time_elapsed(&w.tm) > 1000:
-                        self._report(depth, False)
+                    if main and multipv == 1 and time_elapsed(&w.tm) > 1000:
+                        self._report(w, depth, False)
                     delta += delta // 2
                     if delta > 1000:
                         delta = VALUE_INFINITE
@@ -971,12 +1210,15 @@ cdef class Searcher:
 
             if ly_flag_get(w.stop):
                 # An interrupted iteration still reports what it found.
-                if depth > 1:
-                    self._report(depth, True)
+                if main and depth > 1:
+                    self._report(w, depth, True)
                 break
+            w.completed_depth = depth
+            if not main:
+                continue
             with gil:
                 self._completed = depth
-            self._report(depth, True)
+            self._report(w, depth, True)
 
             if w.soft_node_limit and w.nodes >= w.soft_node_limit:
                 break

@@ -49,18 +49,47 @@ cdef void tt_prefetch(TT* tt, uint64_t key) noexcept nogil:
     ly_prefetch(bucket_of(tt, key))
 
 
-# The entry holding `key` (*found = True), else the entry to overwrite:
-# the one with the least depth, where each search of age costs 8 plies.
-cdef TTEntry* tt_probe(TT* tt, uint64_t key, bint* found) noexcept nogil:
-    cdef TTEntry* e = bucket_of(tt, key).entries
-    cdef TTEntry* replace = e
+cdef inline uint64_t pack(int move, int value, int eval, int depth, int gen_bound) noexcept nogil:
+    return (<uint64_t>(<uint16_t>move) | (<uint64_t>(<uint16_t>value) << 16)
+            | (<uint64_t>(<uint16_t>eval) << 32) | (<uint64_t>(<uint8_t>depth) << 48)
+            | (<uint64_t>(<uint8_t>gen_bound) << 56))
+
+
+cdef inline void unpack(uint64_t d, TTEntry* out) noexcept nogil:
+    out.move = <uint16_t>d
+    out.value = <int16_t>(<uint16_t>(d >> 16))
+    out.eval = <int16_t>(<uint16_t>(d >> 32))
+    out.depth = <uint8_t>(d >> 48)
+    out.gen_bound = <uint8_t>(d >> 56)
+
+
+cdef inline int depth_of(uint64_t d) noexcept nogil:
+    return <uint8_t>(d >> 48)
+
+
+cdef inline int generation_of(uint64_t d) noexcept nogil:
+    return <uint8_t>(d >> 56) >> 2
+
+
+# The slot holding `key` (*found = True, its data copied to *out), else the
+# slot to overwrite: the one with the least depth, where each search of age
+# costs 8 plies.  Each slot is read once into locals: the copy that passes
+# the key test is the one used.
+cdef TTSlot* tt_probe(TT* tt, uint64_t key, bint* found, TTEntry* out) noexcept nogil:
+    cdef TTSlot* e = bucket_of(tt, key).slots
+    cdef TTSlot* replace = e
+    cdef uint64_t c[TT_BUCKET_SIZE]
+    cdef uint64_t d[TT_BUCKET_SIZE]
     cdef int i, worth, best_worth = 1 << 30
     for i in range(TT_BUCKET_SIZE):
-        if e[i].key == key and e[i].depth:
+        d[i] = (<volatile uint64_t*>&e[i].data)[0]
+        c[i] = (<volatile uint64_t*>&e[i].check)[0]
+        if (c[i] ^ d[i]) == key and depth_of(d[i]):
             found[0] = True
+            unpack(d[i], out)
             return &e[i]
     for i in range(TT_BUCKET_SIZE):
-        worth = e[i].depth - 8 * ((tt.generation - (e[i].gen_bound >> 2)) & 63)
+        worth = depth_of(d[i]) - 8 * ((tt.generation - generation_of(d[i])) & 63)
         if worth < best_worth:
             best_worth = worth
             replace = &e[i]
@@ -70,26 +99,34 @@ cdef TTEntry* tt_probe(TT* tt, uint64_t key, bint* found) noexcept nogil:
 
 # Permille of the first 1000 buckets' entries written by the current search.
 cdef int tt_hashfull(const TT* tt) noexcept nogil:
-    cdef uint64_t i, sample = 1000 if tt.count >= 1000 else tt.count
+    cdef uint64_t i, d, sample = 1000 if tt.count >= 1000 else tt.count
     cdef int j, n = 0
     for i in range(sample):
         for j in range(TT_BUCKET_SIZE):
-            if tt.buckets[i].entries[j].depth and (tt.buckets[i].entries[j].gen_bound >> 2) == tt.generation:
+            d = tt.buckets[i].slots[j].data
+            if depth_of(d) and generation_of(d) == tt.generation:
                 n += 1
     return <int>(n * 1000 // (sample * TT_BUCKET_SIZE)) if sample else 0
 
 
-cdef void tt_store(TT* tt, TTEntry* e, uint64_t key, int value, int bound, int depth,
+cdef void tt_store(TT* tt, TTSlot* e, uint64_t key, int value, int bound, int depth,
                    int move, int eval, bint pv) noexcept nogil:
+    cdef uint64_t d = (<volatile uint64_t*>&e.data)[0]
+    cdef uint64_t c = (<volatile uint64_t*>&e.check)[0]
+    cdef bint same = (c ^ d) == key
+    cdef TTEntry old
+    unpack(d, &old)
     # Keep the old move when we have none for the same position, and don't
     # let a much shallower non-exact result replace this search's entry.
-    if move or e.key != key:
-        e.move = move
-    if (bound == BOUND_EXACT or e.key != key
-            or depth + TT_DEPTH_OFFSET + 2 * pv > e.depth - 4
-            or (e.gen_bound >> 2) != tt.generation):
-        e.key = key
-        e.value = value
-        e.eval = eval
-        e.depth = depth + TT_DEPTH_OFFSET
-        e.gen_bound = (tt.generation << 2) | bound
+    if not move and same:
+        move = old.move
+    if (bound == BOUND_EXACT or not same
+            or depth + TT_DEPTH_OFFSET + 2 * pv > old.depth - 4
+            or (old.gen_bound >> 2) != tt.generation):
+        d = pack(move, value, eval, depth + TT_DEPTH_OFFSET, (tt.generation << 2) | bound)
+    elif move != old.move:
+        d = pack(move, old.value, old.eval, old.depth, old.gen_bound)
+    else:
+        return
+    e.data = d
+    e.check = key ^ d

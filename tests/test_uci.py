@@ -148,7 +148,7 @@ def test_configure_unmanaged_options(engine):
 
 @pytest.mark.parametrize("name,value,complaint", [
     ("Hash", "4", False), ("Hash", "0", True), ("Hash", "lots", True),
-    ("Threads", "1", False), ("Threads", "4", True),      # accepted, with a note
+    ("Threads", "1", False), ("Threads", "4", False), ("Threads", "257", True),
     ("Threads", "0", True),
     ("MultiPV", "2", False), ("MultiPV", "0", True), ("MultiPV", "257", True),
     ("Ponder", "true", False), ("Ponder", "maybe", True),
