@@ -269,7 +269,7 @@ class Trainer:
                   m.v["C"].reshape(1, -1), None, *common, Q.C_CLIP, 1)
         gd = np.array([[self._gd]], np.float32)
         step_rows(m.d.reshape(1, 1), gd, m.m["d"].reshape(1, 1), m.v["d"].reshape(1, 1), None,
-                  *common, 8.0, 1)
+                  *common, Q.D_CLIP, 1)
 
     def validation_loss(self) -> float:
         # in training-batch slices, so the scratch buffer stays batch-sized
