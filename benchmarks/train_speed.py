@@ -13,7 +13,7 @@ Both use the same thread count, in the same run, alternating rounds so that
 a shared machine's load hits both; the median round is reported.
 
     python benchmarks/train_speed.py [--batch 16384] [--hidden 256] [--steps 20] [--reference torch|scalar]
-                                     [--threads N] [--rounds 3] [--profile] [--torch-sparse]
+                                     [--device cpu|cuda] [--threads N] [--rounds 3] [--profile] [--torch-sparse]
 
 --profile breaks our step down: encode, forward, backward (output layer and
 scatter into the feature rows), optimizer.
@@ -22,8 +22,14 @@ PyTorch is not a dependency of the package: `pip install torch` (CPU) first;
 without it (or with --reference scalar) the reference is our own step with
 the plain-C row kernels and without the fused A + P rows, which measures
 what the SIMD kernels and the fusion bring.
+
+--device cpu|cuda makes the reference the trainer's own PyTorch backend
+(`ladya train --device`, training/torch_model.py: the same model, gradients
+and optimizer as ours) on that device, running the Trainer's real step like
+ours (encoding included), so the ratio is what --device costs or gains.
 """
 import argparse
+import dataclasses
 import os
 import random
 import shlex
@@ -202,8 +208,16 @@ def main(argv=None):
     ap.add_argument("--reference", choices=("torch", "scalar"), default=None,
                     help="torch: PyTorch's CPU model (default when installed); scalar: our own step "
                          "with the plain-C kernels and no fused rows")
+    ap.add_argument("--device", choices=("cpu", "cuda"), default=None,
+                    help="compare with the trainer's PyTorch backend (ladya train --device) on this "
+                         "device instead of a --reference")
     args = ap.parse_args(argv)
-    if args.reference is None:
+    if args.device is not None:
+        if args.reference is not None:
+            ap.error("--device and --reference are alternatives")
+        args.reference = f"backend-{args.device}"
+        ref_name = f"the trainer's PyTorch backend on {args.device}"
+    elif args.reference is None:
         try:
             import torch  # noqa: F401
             args.reference = "torch"
@@ -216,7 +230,7 @@ def main(argv=None):
             sys.exit("--reference torch needs PyTorch: pip install torch (CPU build)")
         torch.set_num_threads(args.threads)
         ref_name = f"torch {torch.__version__} ({'dense Adam' if not args.torch_sparse else 'SparseAdam + Adam'})"
-    else:
+    elif args.reference == "scalar":
         ref_name = "our step with scalar kernels"
 
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv))
@@ -236,8 +250,23 @@ def main(argv=None):
                           factorizer=args.factorizer, min_ply=0)
         trainer = Trainer(cfg)
 
+        backend = None
+        if args.device is not None:
+            try:
+                backend = Trainer(dataclasses.replace(cfg, device=args.device))
+            except ValueError as exc:          # no torch, no CUDA device
+                sys.exit(f"error: {exc}")
+
     best = kernel_path()
-    if args.reference == "torch":
+    sync = lambda: None  # noqa: E731
+    if backend is not None:
+        if args.device == "cuda":
+            import torch
+            sync = torch.cuda.synchronize         # steps run asynchronously: time them to the end
+
+        def ref_step(i):
+            ours_step(backend, batches[i % len(batches)])
+    elif args.reference == "torch":
         model, opts = torch_model(args.hidden, args.factorizer, not args.torch_sparse)
         tbatches = []
         for b in batches:
@@ -267,6 +296,7 @@ def main(argv=None):
         t0 = time.perf_counter()
         for s in range(args.steps):
             ref_step(s)
+        sync()
         theirs.append(args.steps * args.batch / (time.perf_counter() - t0))
         print(f"round {r + 1}: ours {ours[-1]:,.0f} positions/s, {args.reference} {theirs[-1]:,.0f} positions/s")
     o, t = float(np.median(ours)), float(np.median(theirs))

@@ -19,6 +19,7 @@ from nnue.format import (ACTIVATION_CRELU, FloatNet, QuantizedNet, QA, QB, SCALE
 A_CLIP = 1.98          # each of A and P
 B_CLIP = 4.0
 C_CLIP = 1.98          # |C_q| <= 2028 < OUT_WEIGHT_LIMIT
+D_CLIP = 8.0           # output bias: far inside int32 at either activation's scale
 
 
 def fold(A: np.ndarray, P: np.ndarray | None) -> np.ndarray:

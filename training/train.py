@@ -10,7 +10,15 @@ after every epoch -> quantized export (training/quantize.py).
 
 Resuming (--resume) reloads the last checkpoint and continues exactly: the
 shuffle of each epoch depends only on (seed, epoch) and the kernels are
-deterministic whatever the thread count.
+deterministic whatever the thread count (the native trainer's; a GPU's
+need not be).
+
+`device` picks who runs the forward/backward pass and the optimizer step:
+"native", the Cython kernels above, or a PyTorch device ("cpu", "cuda",
+"cuda:N") running the same model and update rules as tensor operations
+(training/torch_model.py, imported only then: torch is the optional extra
+`ladya[gpu]`).  Everything else -- data, encoding, schedule, checkpoints,
+export -- is this file's, whichever runs the step.
 """
 from __future__ import annotations
 
@@ -29,6 +37,8 @@ from training.buckets import BLOCK, layout
 from training.model import forward_backward, encode_records, wdl_target, LOSS_WDL, LOSS_CP
 from training.optim import step_rows, OPTIMIZERS
 from nnue.format import ACTIVATIONS, SCALE
+
+NATIVE = "native"       #: --device of the Cython trainer (the default)
 
 
 @dataclass
@@ -59,6 +69,7 @@ class TrainConfig:
     king_lr: float = 1.0                             #: learning-rate factor of the king-specific rows A (0 freezes them: with the factorizer, a king-independent net)
     mirror: float = 0.5                              #: share of training positions mirrored a<->h each epoch (augmentation; 0 = off)
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    device: str = NATIVE                             #: native (the Cython trainer) | cpu | cuda | cuda:N (the same model in PyTorch: pip install 'ladya[gpu]')
     seed: int = 1
     run_dir: Optional[str] = None                    #: checkpoints and plots (default: OUT.run/)
     resume: bool = False
@@ -182,6 +193,18 @@ def split_by_game(game_ids: np.ndarray, fraction: float, rng: np.random.Generato
     return is_val
 
 
+def _tensor_backend(name: str):
+    """training/torch_model.py, imported only when a PyTorch device (`name`)
+    is asked for; ValueError naming the extra if torch is not installed."""
+    try:
+        from training import torch_model
+    except ModuleNotFoundError as exc:
+        if exc.name != "torch":
+            raise
+        raise ValueError(f"--device {name} needs PyTorch: pip install 'ladya[gpu]'") from None
+    return torch_model
+
+
 def _lr(cfg: TrainConfig, epoch: int, frac: float) -> float:
     if cfg.schedule == "constant":
         return cfg.lr
@@ -208,6 +231,9 @@ class Trainer:
             raise ValueError("--mirror must be in [0, 1]")
         if cfg.batch_size < 1 or cfg.epochs < 1:
             raise ValueError("--batch-size and --epochs must be positive")
+        # the device is checked before the data is read
+        tensors = None if cfg.device == NATIVE else _tensor_backend(cfg.device)
+        dev = None if tensors is None else tensors.device(cfg.device)
         self.cfg = cfg
         self.run_dir = Path(cfg.run_dir or (str(cfg.out) + ".run"))
         self.data_report = D.LoadReport()
@@ -218,6 +244,8 @@ class Trainer:
         self.val = recs[is_val]
         self.train = recs[~is_val]
         self.model = Model(cfg, np.random.default_rng([cfg.seed, 0x5EED]))
+        # the PyTorch backend's working copy of the model (None: native)
+        self.backend = None if tensors is None else tensors.TorchModel(self.model, cfg, dev)
         self.history: List[dict] = []
         self.epoch = 0
         self.kind = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}[cfg.optimizer]
@@ -233,6 +261,8 @@ class Trainer:
 
     # -- one pass -----------------------------------------------------------
     def _run(self, batch, backward: bool) -> float:
+        if self.backend is not None:
+            return self.backend.run(batch, backward)
         m, cfg = self.model, self.cfg
         stm, nstm, score, target = batch
         n = len(stm)
@@ -255,6 +285,9 @@ class Trainer:
         return loss
 
     def _step(self, lr: float) -> None:
+        if self.backend is not None:
+            self.backend.step(lr)
+            return
         m, cfg = self.model, self.cfg
         m.step += 1
         common = (self.kind, lr, cfg.beta1, cfg.beta2, cfg.eps, m.step)
@@ -269,7 +302,7 @@ class Trainer:
                   m.v["C"].reshape(1, -1), None, *common, Q.C_CLIP, 1)
         gd = np.array([[self._gd]], np.float32)
         step_rows(m.d.reshape(1, 1), gd, m.m["d"].reshape(1, 1), m.v["d"].reshape(1, 1), None,
-                  *common, 8.0, 1)
+                  *common, Q.D_CLIP, 1)
 
     def validation_loss(self) -> float:
         # in training-batch slices, so the scratch buffer stays batch-sized
@@ -305,6 +338,8 @@ class Trainer:
                 bar.set_postfix(loss=f"{loss:.5f}", pos_s=f"{count / (time.perf_counter() - t0):.0f}")
         if bar is not None:
             bar.close()
+        if self.backend is not None:
+            self.backend.pull()           # the Model is the record at every epoch end
         elapsed = time.perf_counter() - t0
         self.epoch += 1
         rec = {"epoch": self.epoch, "train_loss": total / max(count, 1),
@@ -339,6 +374,8 @@ class Trainer:
                     raise ValueError(f"--resume: checkpoint has {key}={was!r}, "
                                      f"this run {getattr(self.cfg, key)!r}")
             self.model.load_state(st)
+        if self.backend is not None:
+            self.backend.push()
         self.epoch = meta["epoch"]
         self.history = meta["history"]
         return True
@@ -380,7 +417,8 @@ def train(cfg: TrainConfig, log=print) -> dict:
     log(f"data: {len(t.train)} training and {len(t.val)} validation positions"
         f"{f' ({left_out})' if left_out else ''}; "
         f"{cfg.optimizer}, lr {cfg.lr}, batch {cfg.batch_size}, lambda {cfg.lam}, "
-        f"{cfg.activation}, {cfg.threads} threads")
+        f"{cfg.activation}, {cfg.threads} threads"
+        f"{'' if cfg.device == NATIVE else f', PyTorch on {cfg.device}'}")
     if cfg.resume and t.load_checkpoint():
         log(f"resumed from {t.run_dir / 'checkpoint.npz'} after epoch {t.epoch}")
     elif t.epoch == 0:
