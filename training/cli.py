@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import typing
 
 import numpy as np
 
@@ -23,7 +24,12 @@ def add_parsers(sub) -> None:
     limit = g.add_mutually_exclusive_group()
     limit.add_argument("--nodes", type=int, default=None, help="soft node limit per move (default 5000)")
     limit.add_argument("--depth", type=int, default=None, help="depth limit per move")
-    g.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    g.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: all cores; with --ray, all CPUs of the cluster)")
+    g.add_argument("--ray", metavar="ADDRESS", default=None,
+                   help="play on the Ray cluster at ADDRESS ('auto' for the one this machine has joined, "
+                        "or HOST:PORT of its head), one actor per CPU; the files are written here "
+                        "(needs pip install ladya[ray] on every node)")
     g.add_argument("--random-plies", type=int, default=None,
                    help="random opening plies (default 8; 0 when --book is given)")
     g.add_argument("--book", default=None, help="EPD/FEN file of openings, e.g. ../shared/data/openings.epd")
@@ -112,11 +118,18 @@ def _field_docs(cls) -> dict:
     return docs
 
 
+def _optional_type(hint) -> type:
+    """int for Optional[int] (float, str alike): how to parse a field whose default is None."""
+    kinds = [k for k in typing.get_args(hint) if k is not type(None)]
+    return kinds[0] if len(kinds) == 1 and kinds[0] in (int, float, str) else str
+
+
 def add_config_arguments(parser, cls, required=()) -> None:
     """One option per field of the dataclass `cls`, documented by the field's comment."""
     import dataclasses
     docs = _field_docs(cls)
     defaults = cls()
+    hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         if f.name == "progress":
             continue
@@ -135,7 +148,7 @@ def add_config_arguments(parser, cls, required=()) -> None:
         elif f.name in required:
             parser.add_argument(flag, dest=f.name, required=True, help=help_text)
         else:
-            kind = type(default) if default is not None else str
+            kind = type(default) if default is not None else _optional_type(hints[f.name])
             parser.add_argument(flag, dest=f.name, type=kind, default=default,
                                 help=f"{help_text} (default: {default})")
     parser.add_argument("--no-progress", dest="progress", action="store_false")
@@ -185,9 +198,8 @@ def datagen_command(args) -> int:
                         nodes=None if args.depth is not None else (5000 if args.nodes is None else args.nodes),
                         depth=args.depth, random_plies=args.random_plies, book=args.book,
                         eval=args.eval, seed=args.seed, hash_mb=args.hash,
-                        chunk_games=args.chunk_games, progress=not args.no_progress)
-    if args.workers is not None:
-        cfg.workers = args.workers
+                        chunk_games=args.chunk_games, progress=not args.no_progress,
+                        workers=args.workers, ray=args.ray)
     try:
         summary = run(cfg)
     except (ValueError, OSError, RuntimeError) as exc:
@@ -198,10 +210,11 @@ def datagen_command(args) -> int:
         return 130
     total = D.load([args.out])
     usable = int(D.default_filter(total).sum())
+    lost = f" ({summary['actors_lost']} lost and replaced)" if summary.get("actors_lost") else ""
     print(f"generated {summary['positions']} positions in {summary['games']} games "
           f"(+{summary['white_wins']} ={summary['draws']} -{summary['black_wins']}, White's view) "
           f"in {summary['seconds']:.1f} s: {summary['positions_per_second']:.0f} positions/s "
-          f"with {summary['workers']} workers, {summary['positions_per_cpu_second']:.0f} per CPU "
+          f"with {summary['workers']} workers{lost}, {summary['positions_per_cpu_second']:.0f} per CPU "
           f"second of a worker; {len(total)} positions in {args.out}, {usable} "
           f"({100 * usable / max(len(total), 1):.1f}%) usable by the trainer")
     return 0

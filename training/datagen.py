@@ -11,7 +11,9 @@ a net that never sees a position near the start misjudges them, and a
 shallow search from the start then picks moves such as 1.Na3.  Games are
 written in chunks of whole games, atomically, so a run killed at any moment leaves only valid files and loses
 at most the games in flight; running again with the same --out adds new
-chunks (with a new random stream) instead of overwriting.
+chunks (with a new random stream) instead of overwriting.  With `ray` set
+(`--ray ADDRESS`) actors on a Ray cluster play the games and this process
+writes them into the same files (training/ray_datagen.py).
 
 Adjudication (all in centipawns from the search, plies = half-moves):
   * win: |score| >= WIN_SCORE for WIN_PLIES consecutive plies (both sides agree);
@@ -21,6 +23,7 @@ Adjudication (all in centipawns from the search, plies = half-moves):
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue as queue_mod
@@ -30,9 +33,9 @@ import signal
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, asdict
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -56,7 +59,7 @@ class DatagenConfig:
     games: Optional[int] = None                #: ... or this many games
     nodes: Optional[int] = 5000                #: soft node limit per move
     depth: Optional[int] = None                #: or a depth limit per move
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    workers: Optional[int] = None              #: worker processes (None: every core; with `ray`, every CPU of the cluster)
     random_plies: Optional[int] = None         #: random opening plies (default RANDOM_PLIES, 0 with a book)
     book: Optional[str] = None                 #: EPD/FEN file of openings
     eval: str = "bootstrap"                    #: "bootstrap" or a .nnue file
@@ -64,6 +67,7 @@ class DatagenConfig:
     hash_mb: int = 16
     chunk_games: int = 16                      #: games per file
     progress: bool = True
+    ray: Optional[str] = None                  #: Ray cluster address: play there (training/ray_datagen.py)
 
 
 @dataclass
@@ -73,7 +77,7 @@ class GameRecord:
     reason: str
 
 
-def _open_book(path):
+def open_book(path):
     if path is None:
         return None
     from engine.position import Position
@@ -208,8 +212,100 @@ def _next_stream(out: Path) -> int:
     return max(used, default=-1) + 1
 
 
+def stream_seed(seed: int, stream: int, wid: int) -> int:
+    """The random seed of worker `wid` in run `stream`: every worker of every
+    run plays its own openings.  (A Ray run numbers the actors it starts in
+    place of lost ones on from its first `workers`, so they get fresh seeds
+    too and never replay the games of the actor they replace.)"""
+    return zlib.crc32(f"{seed}/{stream}/{wid}".encode())
+
+
+class ChunkWriter:
+    """The chunk files of one worker's stream: whole games, `chunk_games` to
+    a file, each written atomically (data.write_records) and named after the
+    seed, the run, the worker and its sequence number."""
+
+    def __init__(self, out: Path, cfg: DatagenConfig, stream: int, wid: int):
+        self.out, self.seed, self.chunk_games = out, cfg.seed, cfg.chunk_games
+        self.stream, self.wid = stream, wid
+        self.seq = 0
+        self.pending: List[np.ndarray] = []
+
+    def add(self, records: np.ndarray) -> None:
+        """One finished game; a full chunk is written at once."""
+        self.pending.append(records)
+        if len(self.pending) >= self.chunk_games:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending games, if there are any."""
+        if self.pending:
+            name = f"chunk-s{self.seed}-r{self.stream:04d}-w{self.wid:02d}-{self.seq:05d}{D.EXTENSION}"
+            D.write_records(self.out / name, np.concatenate(self.pending))
+            self.seq += 1
+            self.pending = []
+
+
+class Progress:
+    """What a run has played over all its workers (positions, games, W/D/L
+    and the workers' own CPU time) and its tqdm bar."""
+
+    def __init__(self, cfg: DatagenConfig):
+        self.by_positions = bool(cfg.positions)
+        self.wdl = {1: 0, 0: 0, -1: 0}
+        self.positions = self.games = 0
+        self.cpu_seconds = 0.0     # the workers' own CPU time over their games: the rate per core
+        self.start = time.perf_counter()
+        self.bar = None
+        if cfg.progress:
+            from tqdm import tqdm
+            self.bar = tqdm(total=cfg.positions if self.by_positions else cfg.games,
+                            unit="pos" if self.by_positions else "game", dynamic_ncols=True, smoothing=0.1)
+
+    def game(self, positions: int, result: int, cpu_seconds: float) -> None:
+        """Count one finished game of `positions` records."""
+        self.positions += positions
+        self.games += 1
+        self.cpu_seconds += cpu_seconds
+        self.wdl[result] += 1
+        if self.bar is not None:
+            self.bar.update(positions if self.by_positions else 1)
+            self.bar.set_postfix(games=self.games, W=self.wdl[1], D=self.wdl[0], L=self.wdl[-1],
+                                 pos_s=f"{self.positions / (time.perf_counter() - self.start):.0f}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def summary(self, workers: int) -> dict:
+        """The run's summary, timed up to now."""
+        elapsed = time.perf_counter() - self.start
+        return {"positions": self.positions, "games": self.games, "white_wins": self.wdl[1],
+                "draws": self.wdl[0], "black_wins": self.wdl[-1], "seconds": elapsed,
+                "positions_per_second": self.positions / elapsed if elapsed else 0.0,
+                "cpu_seconds": self.cpu_seconds,
+                "positions_per_cpu_second": self.positions / self.cpu_seconds if self.cpu_seconds else 0.0,
+                "workers": workers}
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """While the block runs, `kill` (SIGTERM) of this process stops it as
+    Ctrl-C does, so a run stopped either way saves its finished games (the
+    default would end it at once, and leave its workers playing on as
+    orphans).  Signals reach only the main thread: elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _worker(wid: int, cfg_dict: dict, quota_positions, quota_games, stream: int, q) -> None:
@@ -224,56 +320,43 @@ def _worker(wid: int, cfg_dict: dict, quota_positions, quota_games, stream: int,
     from engine.position import Position  # noqa: F401  (imports the engine in the child)
     from search.search import Searcher
     cfg = DatagenConfig(**cfg_dict)
-    out = Path(cfg.out)
-    rng = random.Random(zlib.crc32(f"{cfg.seed}/{stream}/{wid}".encode()))
+    rng = random.Random(stream_seed(cfg.seed, stream, wid))
     searcher = Searcher(cfg.hash_mb)
     if cfg.eval != "bootstrap":
         from nnue.network import Network
         searcher.set_network(Network(cfg.eval))
-    book = _open_book(cfg.book)
-    pending: List[np.ndarray] = []
-    seq = n_pos = n_games = 0
-
-    def flush():
-        nonlocal seq, pending
-        if pending:
-            name = out / f"chunk-s{cfg.seed}-r{stream:04d}-w{wid:02d}-{seq:05d}{D.EXTENSION}"
-            D.write_records(name, np.concatenate(pending))
-            seq += 1
-            pending = []
-
+    book = open_book(cfg.book)
+    writer = ChunkWriter(Path(cfg.out), cfg, stream, wid)
+    n_pos = n_games = 0
     try:
         while ((quota_positions is None or n_pos < quota_positions)
                and (quota_games is None or n_games < quota_games)):
             t0 = time.process_time()
             opening = make_opening(rng, searcher, cfg, book)
             game = play_game(searcher, opening, cfg)
-            pending.append(game.records)
+            writer.add(game.records)
             n_pos += len(game.records)
             n_games += 1
-            if len(pending) >= cfg.chunk_games:
-                flush()
             if os.getppid() != driver:
                 break
             q.put(("game", wid, len(game.records), game.result, time.process_time() - t0))
-        flush()
+        writer.flush()
         q.put(("done", wid, n_pos, n_games, 0.0))
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C and the driver's terminate
         signal.signal(signal.SIGTERM, signal.SIG_IGN)    # may both arrive: finish the write
-        flush()
+        writer.flush()
 
 
-def run(cfg: DatagenConfig) -> dict:
-    """Generate data as configured; returns a summary dict."""
+def check_config(cfg: DatagenConfig) -> None:
+    """ValueError naming the first setting that cannot run, before anything
+    is created (the net and the book are read to check them)."""
     if cfg.positions is None and cfg.games is None:
         raise ValueError("give --positions or --games")
-    for name in ("positions", "games", "nodes", "depth"):
+    for name in ("positions", "games", "nodes", "depth", "workers"):
         value = getattr(cfg, name)
         if value is not None and value < 1:
             raise ValueError(f"--{name} must be at least 1, got {value}")
-    if cfg.workers < 1:
-        raise ValueError("--workers must be at least 1")
     if cfg.chunk_games < 1:
         raise ValueError("--chunk-games must be at least 1")
     if cfg.nodes is None and cfg.depth is None:
@@ -282,13 +365,28 @@ def run(cfg: DatagenConfig) -> dict:
         from nnue.network import Network
         Network(cfg.eval)  # fail early with a clear message
     if cfg.book:
-        _open_book(cfg.book)
+        open_book(cfg.book)
+
+
+def prepare_out(cfg: DatagenConfig) -> Tuple[Path, int]:
+    """(the output directory, created, without the temporary files of a
+    killed run; a run number no chunk there uses yet)."""
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".*.tmp*"):   # temporary files of a killed run
         stale.unlink()
-    stream = _next_stream(out)          # a fresh random stream when appending
-    n = cfg.workers
+    return out, _next_stream(out)       # a fresh random stream when appending
+
+
+def run(cfg: DatagenConfig) -> dict:
+    """Generate data as configured (on the Ray cluster at `cfg.ray`, if one
+    is given); returns a summary dict."""
+    check_config(cfg)
+    if cfg.ray is not None:
+        from training.ray_datagen import run_on_cluster
+        return run_on_cluster(cfg)
+    out, stream = prepare_out(cfg)
+    n = cfg.workers or os.cpu_count() or 1
 
     def split(total):
         if total is None:
@@ -296,64 +394,36 @@ def run(cfg: DatagenConfig) -> dict:
         return [total // n + (1 if i < total % n else 0) for i in range(n)]
 
     qp, qg = split(cfg.positions), split(cfg.games)
-    # `kill` of the driver stops the run as Ctrl-C does: the workers are told
-    # to stop and write their finished games (the default would leave them
-    # playing on as orphans)
-    on_main = threading.current_thread() is threading.main_thread()
-    old_sigterm = signal.signal(signal.SIGTERM, _interrupt) if on_main else None
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(i, asdict(cfg), qp[i], qg[i], stream, q), daemon=True)
              for i in range(n) if (qp[i] is None or qp[i] > 0) and (qg[i] is None or qg[i] > 0)]
-    for p in procs:
-        p.start()
-    wdl = {1: 0, 0: 0, -1: 0}
-    positions = games = 0
-    cpu_seconds = 0.0          # the workers' own CPU time over their games: the rate per core
-    start = time.perf_counter()
-    bar = None
-    if cfg.progress:
-        from tqdm import tqdm
-        bar = tqdm(total=cfg.positions if cfg.positions else cfg.games,
-                   unit="pos" if cfg.positions else "game", dynamic_ncols=True, smoothing=0.1)
-    done = 0
-    try:
-        while done < len(procs):
-            try:
-                kind, wid, a, b, cpu = q.get(timeout=1.0)
-            except queue_mod.Empty:
-                if not any(p.is_alive() for p in procs):
-                    break
-                continue
-            if kind == "game":
-                positions += a
-                games += 1
-                cpu_seconds += cpu
-                wdl[b] += 1
-                if bar is not None:
-                    bar.update(a if cfg.positions else 1)
-                    bar.set_postfix(games=games, W=wdl[1], D=wdl[0], L=wdl[-1],
-                                    pos_s=f"{positions / (time.perf_counter() - start):.0f}")
-            else:
-                done += 1
-    except KeyboardInterrupt:
+    with sigterm_as_interrupt():   # stopped, the workers are told to write their finished games
         for p in procs:
-            p.terminate()
-        raise
-    finally:
-        if on_main:
-            signal.signal(signal.SIGTERM, old_sigterm)
-        if bar is not None:
-            bar.close()
-        for p in procs:
-            p.join(timeout=5)
-    elapsed = time.perf_counter() - start
+            p.start()
+        progress = Progress(cfg)
+        done = 0
+        try:
+            while done < len(procs):
+                try:
+                    kind, wid, a, b, cpu = q.get(timeout=1.0)
+                except queue_mod.Empty:
+                    if not any(p.is_alive() for p in procs):
+                        break
+                    continue
+                if kind == "game":
+                    progress.game(a, b, cpu)
+                else:
+                    done += 1
+        except KeyboardInterrupt:
+            for p in procs:
+                p.terminate()
+            raise
+        finally:
+            progress.close()
+            for p in procs:
+                p.join(timeout=5)
     failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
     if failed:
         raise RuntimeError(f"{len(failed)} worker(s) failed (exit codes {failed})")
-    return {"positions": positions, "games": games, "white_wins": wdl[1], "draws": wdl[0],
-            "black_wins": wdl[-1], "seconds": elapsed,
-            "positions_per_second": positions / elapsed if elapsed else 0.0,
-            "cpu_seconds": cpu_seconds,
-            "positions_per_cpu_second": positions / cpu_seconds if cpu_seconds else 0.0,
-            "workers": len(procs)}
+    return progress.summary(len(procs))

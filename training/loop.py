@@ -44,7 +44,8 @@ class LoopConfig:
     generations: int = 3                             #: generations to run in total
     positions: int = 200_000                         #: self-play positions per generation
     nodes: int = 5000                                #: soft node limit per self-play move
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)  #: self-play processes
+    workers: Optional[int] = None                    #: self-play processes (default: every core, or every CPU of the --ray cluster)
+    ray: Optional[str] = None                        #: self-play on this Ray cluster ('auto', HOST:PORT; as ladya datagen --ray)
     window: int = 3                                  #: train on the data of this many latest generations
     epochs: int = 20                                 #: training epochs per generation
     batch_size: int = 4096                           #: small batches: a generation's data needs many steps
@@ -136,8 +137,8 @@ class Loop:
             best = self.state["best"]
             self.log(f"gen {g}: self-play {need} positions with {best}")
             run(DatagenConfig(out=str(out), positions=need, nodes=self.cfg.nodes,
-                              workers=self.cfg.workers, eval=best, seed=self.cfg.seed * 1000 + g,
-                              progress=self.cfg.progress))
+                              workers=self.cfg.workers, ray=self.cfg.ray, eval=best,
+                              seed=self.cfg.seed * 1000 + g, progress=self.cfg.progress))
         rec["positions"] = len(D.load([out]))
         rec["seconds_datagen"] = rec.get("seconds_datagen", 0) + time.time() - t0
 
