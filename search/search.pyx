@@ -181,7 +181,8 @@ cdef inline void check_limits(Worker* w) noexcept nogil:
         ly_flag_set(w.stop, 1)
     if (w.nodes & TIME_CHECK_NODES) == 0:
         # With helper threads the budget is the sum of all threads' nodes,
-        # which each thread adds up now and then (never exact).
+        # which each thread adds up now and then (never exact).  Helpers
+        # start once the main thread has finished depth 1.
         if w.node_limit and w.n_workers > 1 and total_nodes(w) >= w.node_limit:
             ly_flag_set(w.stop, 1)
         if w.tm.use_time and not ly_flag_get(w.pondering) and time_elapsed(&w.tm) >= w.tm.maximum:
@@ -772,6 +773,7 @@ cdef class Searcher:
     cdef object limits
     cdef int _completed
     cdef Network network
+    cdef list _helpers             # running helper threads (Python threads, GIL released)
 
     def __cinit__(self, int hash_mb=16, int threads=1):
         memset(&self.tt, 0, sizeof(TT))
@@ -784,6 +786,7 @@ cdef class Searcher:
         tt_resize(&self.tt, hash_mb)
         self.multipv = 1
         self.move_overhead = 30
+        self._helpers = []
         if threads != 1:
             self.set_threads(threads)
 
@@ -901,7 +904,6 @@ cdef class Searcher:
         """Search `pos` under `limits` (search.limits.Limits) and return a
         SearchResult.  on_info(dict) receives each info line."""
         cdef Worker* w = self.w
-        cdef Worker* h
         cdef Worker* best_w
         cdef Move moves[256]
         cdef int n, i, k
@@ -968,48 +970,16 @@ cdef class Searcher:
         w.multipv = max(1, min(self.multipv, w.n_root))
         tt_new_search(&self.tt)
 
-        # Helpers search the same root moves with the same shared table and
-        # stop flag, but neither keep the clock nor report.
-        for k in range(1, self.n_threads):
-            h = self.workers[k]
-            board_copy(&h.board, &w.board)
-            board_reserve(&h.board, MAX_PLY + 16)
-            h.net = w.net
-            if h.net != NULL:
-                acc_set_root(&h.acc, h.net, &h.board)
-            h.tt = w.tt
-            h.stop = w.stop
-            h.pondering = w.pondering
-            h.nodes = 0
-            h.node_limit = w.node_limit          # every thread watches the summed budget
-            h.soft_node_limit = 0
-            h.tm = w.tm
-            h.tm.use_time = False
-            h.id = k
-            h.pool = self.workers
-            h.n_workers = self.n_threads
-            h.completed_depth = 0
-            h.max_depth = w.max_depth
-            h.mate_limit = 0
-            h.multipv = 1
-            h.n_root = w.n_root
-            memcpy(h.root_moves, w.root_moves, w.n_root * sizeof(RootMove))
-        threads = []
-        if self.n_threads > 1:
-            import threading
-            threads = [threading.Thread(target=self._helper, args=(k,), daemon=True,
-                                        name=f"ladya-search-{k}")
-                       for k in range(1, self.n_threads)]
-            for t in threads:
-                t.start()
+        self._helpers = []
         with nogil:
             self._iterate(w)
         self._wait_while_infinite()
         best_w = w
-        if threads:
+        if self._helpers:
             ly_flag_set(&self.stop_flag, 1)
-            for t in threads:
+            for t in self._helpers:
                 t.join()
+            self._helpers = []
             best_w = self._best_worker()
             if best_w != w:
                 self._report(best_w, best_w.completed_depth, True)
@@ -1037,6 +1007,44 @@ cdef class Searcher:
                             nodes=total_nodes(w), time_ms=time_elapsed(&w.tm),
                             score_cp=val if kind == "cp" else None,
                             score_mate=val if kind == "mate" else None, pv=pv)
+
+    cdef void _start_helpers(self) noexcept with gil:
+        # Called by the main thread once it has finished depth 1, so that a
+        # move is known before any budget can end the search.  Helpers
+        # search the same root moves with the same shared table and stop
+        # flag, but neither keep the clock nor report.
+        cdef Worker* w = self.w
+        cdef Worker* h
+        cdef int k
+        import threading
+        for k in range(1, self.n_threads):
+            h = self.workers[k]
+            board_copy(&h.board, &w.board)
+            board_reserve(&h.board, MAX_PLY + 16)
+            h.net = w.net
+            if h.net != NULL:
+                acc_set_root(&h.acc, h.net, &h.board)
+            h.tt = w.tt
+            h.stop = w.stop
+            h.pondering = w.pondering
+            h.nodes = 0
+            h.node_limit = w.node_limit          # every thread watches the summed budget
+            h.soft_node_limit = 0
+            h.tm = w.tm
+            h.tm.use_time = False
+            h.id = k
+            h.pool = self.workers
+            h.n_workers = self.n_threads
+            h.completed_depth = 0
+            h.max_depth = w.max_depth
+            h.mate_limit = 0
+            h.multipv = 1
+            h.n_root = w.n_root
+            memcpy(h.root_moves, w.root_moves, w.n_root * sizeof(RootMove))
+            t = threading.Thread(target=self._helper, args=(k,), daemon=True,
+                                 name=f"ladya-search-{k}")
+            t.start()
+            self._helpers.append(t)
 
     def _helper(self, int k):
         cdef Worker* h = self.workers[k]
@@ -1216,6 +1224,8 @@ cdef class Searcher:
             w.completed_depth = depth
             if not main:
                 continue
+            if depth == 1 and self.n_threads > 1:
+                self._start_helpers()
             with gil:
                 self._completed = depth
             self._report(w, depth, True)

@@ -253,6 +253,40 @@ def test_quit_during_search_exits():
         eng.close()
 
 
+@pytest.mark.parametrize("threads", [3, 8])
+def test_threads_with_stop_isready_ponderhit_quit(threads):
+    """Helper threads change nothing of the protocol: isready answers at
+    once, stop and ponderhit end the search with one legal bestmove, node
+    limits hold for the sum of all threads, quit ends the process."""
+    eng = RawEngine()
+    try:
+        eng.send(f"setoption name Threads value {threads}", "isready")
+        eng.read_until(lambda s: s == "readyok")
+        fen = "r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3"
+        legal = {m.uci() for m in chess.Board(fen).legal_moves}
+        eng.send(f"position fen {fen}", "go infinite")
+        eng.read_until(lambda s: s.startswith("info depth"))
+        eng.send("isready")
+        assert not bestmoves(eng.read_until(lambda s: s == "readyok"))
+        eng.send("stop")
+        assert eng.read_until(lambda s: s.startswith("bestmove"))[-1].split()[1] in legal
+        eng.send("go ponder wtime 10000 btime 10000")
+        eng.read_until(lambda s: s.startswith("info depth"))
+        eng.send("ponderhit")
+        assert eng.read_until(lambda s: s.startswith("bestmove"))[-1].split()[1] in legal
+        eng.send("go nodes 40000")
+        lines = eng.read_until(lambda s: s.startswith("bestmove"))
+        assert lines[-1].split()[1] in legal
+        nodes = [int(x.split(" nodes ")[1].split()[0]) for x in lines if " nodes " in x]
+        assert 0 < max(nodes) <= 40000 + threads * 2048
+        eng.send("go infinite")
+        eng.read_until(lambda s: s.startswith("info depth"))
+        eng.send("quit")
+        assert eng.proc.wait(timeout=15) == 0
+    finally:
+        eng.close()
+
+
 def test_eof_is_quit():
     eng = RawEngine()
     try:
