@@ -165,8 +165,6 @@ cdef inline bint has_non_pawn_material(const Board* b, int side) noexcept nogil:
 cdef inline uint64_t total_nodes(Worker* w) noexcept nogil:
     cdef uint64_t n = 0
     cdef int i
-    if w.pool == NULL:
-        return w.nodes
     for i in range(w.n_workers):
         n += (<volatile uint64_t*>&w.pool[i].nodes)[0]
     return n

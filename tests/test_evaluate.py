@@ -6,17 +6,16 @@ through `tables()` so the numbers are not duplicated, with python-chess doing
 the board work, the mirroring and the insufficient-material rule.
 """
 import random
-from pathlib import Path
 
 import chess
 import pytest
 
 from engine.position import Position, STARTING_FEN
+from suites import suite_fens
 from search.evaluate import (combined_tables, evaluate_fen, evaluate_position,
                              evaluate_white, tables)
 
 T = tables()
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def trunc_div(a, b):
@@ -152,13 +151,7 @@ def test_matches_reference_on_random_games(game_positions):
 
 
 def test_matches_reference_on_test_suites():
-    fens = []
-    for name in ("wac.epd", "bk.epd", "sts.epd"):
-        path = DATA / name
-        if path.exists():
-            for line in path.read_text().splitlines():
-                if line.strip():
-                    fens.append(" ".join(line.split()[:4]) + " 0 1")
+    fens = suite_fens()
     if not fens:
         pytest.skip("shared/data suites not found")
     for fen in fens:

@@ -13,21 +13,10 @@ from engine.position import Position
 from nnue.network import Network
 from search.limits import Limits, MAX_THREADS
 from search.search import Searcher
+from suites import DATA, suite_fens
 from test_search import MATES, _has_mate_within
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NET = Path(__file__).resolve().parents[1] / "nets" / "default.nnue"
-
-
-def _suite_positions():
-    fens = []
-    for name in ("wac.epd", "bk.epd", "sts.epd"):
-        path = DATA / name
-        if path.exists():
-            for line in path.read_text().splitlines():
-                if line.strip():
-                    fens.append(chess.Board.from_epd(line)[0].fen())
-    return fens
 
 
 def _mated_within_one(board: chess.Board) -> bool:
@@ -73,7 +62,7 @@ def test_random_threads_and_stops_over_the_suites(searcher):
     search ended by a node budget or by `stop` from another thread at a
     random moment: every move legal, every short mate exact."""
     rng = random.Random(20261202)
-    fens = _suite_positions()
+    fens = suite_fens()
     assert len(fens) > 1000
     for fen in fens:
         searcher.set_threads(rng.randint(1, 8))
