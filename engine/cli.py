@@ -5,6 +5,8 @@
     ladya bench [DEPTH]      fixed-depth search of the bench positions: node count, speed
     ladya datagen --out DIR  self-play training data (training/datagen.py)
     ladya data ...           inspect and convert training data
+    ladya train / loop       fit a net; the generate-train-gate loop
+    ladya tune --out DIR     SPSA tuning of the search parameters (training/spsa.py)
 """
 import argparse
 import sys

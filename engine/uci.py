@@ -10,6 +10,7 @@ Protocol: https://www.wbec-ridderkerk.nl/html/UCIProtocol.html
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
@@ -112,6 +113,18 @@ OPTIONS: Tuple[Option, ...] = (
     Option("UCI_Chess960", "check", False),
     Option("EvalFile", "string", EVALFILE_DEFAULT),
 )
+
+# LADYA_TUNE=1 lists the search parameters (search/tunables.py) as spin
+# options, for SPSA (training/spsa.py); a normal engine does not show them.
+TUNE_ENV = "LADYA_TUNE"
+
+
+def tune_options() -> Tuple[Option, ...]:
+    """The search parameters as UCI options if LADYA_TUNE is set, else none."""
+    if os.environ.get(TUNE_ENV, "") in ("", "0"):
+        return ()
+    from search.tunables import TUNABLES
+    return tuple(Option(t.name, "spin", t.default, t.min, t.max) for t in TUNABLES)
 
 
 # ---------------------------------------------------------------------------
@@ -335,7 +348,9 @@ class UciEngine:
         self._out = out if out is not None else sys.stdout
         self._out_lock = threading.Lock()
         self._factory = searcher_factory or _default_searcher
-        self.options = {o.name: o.default for o in OPTIONS}
+        self._option_list = OPTIONS + tune_options()
+        self._tunables = {o.name for o in self._option_list[len(OPTIONS):]}
+        self.options = {o.name: o.default for o in self._option_list}
         self._searcher = None                  # created on first use: Hash may come first
         self.pos = None
         self._thread: Optional[threading.Thread] = None
@@ -476,7 +491,7 @@ class UciEngine:
 
     def _uci(self, args) -> None:
         lines = [f"id name {ENGINE_NAME} {engine_version()}", f"id author {ENGINE_AUTHOR}", ""]
-        lines += [o.uci() for o in OPTIONS]
+        lines += [o.uci() for o in self._option_list]
         from nnue.accumulator import available_simd
         lines.append(f"info string SIMD: {simd_path()} (available: {' '.join(available_simd())})")
         lines.append("info string " + self._eval_description())
@@ -555,7 +570,7 @@ class UciEngine:
 
     def _setoption(self, args) -> None:
         name, value = parse_setoption(args)
-        opt = next((o for o in OPTIONS if o.name.lower() == name.lower()), None)
+        opt = next((o for o in self._option_list if o.name.lower() == name.lower()), None)
         if opt is None:
             raise ValueError(f"setoption: no option named {_show(name)}")
         v = opt.coerce(value)
@@ -579,6 +594,10 @@ class UciEngine:
                     raise ValueError(f"Threads {v}: cannot allocate them, keeping "
                                      f"{self.options['Threads']}") from None
             self.options["Threads"] = v
+        elif opt.name in self._tunables:
+            from search.search import set_params
+            set_params({opt.name: v})          # process-wide, like every search of this engine
+            self.options[opt.name] = v
         elif opt.name == "EvalFile":
             self.options["EvalFile"] = v
             if self._searcher is None:

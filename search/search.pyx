@@ -2,7 +2,7 @@
 # variation search, quiescence, a transposition table and the usual
 # pruning, reductions and extensions of modern engines.  The whole tree is
 # searched without the GIL; Python is touched only to report `info` lines
-# between iterations.  Tunables are in search/params.pxd.
+# between iterations.  Tunables are in search/tunables.py.
 from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memset, memcpy
 from libc.math cimport log
@@ -30,6 +30,7 @@ from nnue.accumulator cimport AccStack, acc_alloc, acc_free, acc_set_root, acc_p
 from search.params cimport *
 
 from search.limits import SearchResult, MAX_THREADS
+from search import tunables
 
 cdef extern from "sync.h" nogil:
     int ly_flag_get(const volatile int* f)
@@ -46,12 +47,41 @@ cdef enum:
 cdef int SEE_VAL[8]
 SEE_VAL[:] = [0, SEE_PAWN, SEE_KNIGHT, SEE_BISHOP, SEE_ROOK, SEE_QUEEN, 0, 0]
 
-# Late-move reductions: round(0.75 + ln(depth) * ln(move number) / 2.25).
 cdef int LMR[64][64]
-cdef int _d, _m
-for _d in range(64):
-    for _m in range(64):
-        LMR[_d][_m] = 0 if _d == 0 or _m == 0 else <int>(0.75 + log(_d) * log(_m) / 2.25)
+
+# The tunables (search/params.pxd, values in search/tunables.py), one copy for
+# the process: every thread of every Searcher reads them.
+cdef SearchParams P
+
+
+# Late-move reductions: round(base + ln(depth) * ln(move number) / divisor),
+# base and divisor in hundredths (0.75 and 2.25 by default).
+cdef void init_lmr() noexcept:
+    cdef int d, m
+    cdef double base = P.LMR_BASE / 100.0, divisor = P.LMR_DIVISOR / 100.0
+    for d in range(64):
+        for m in range(64):
+            LMR[d][m] = 0 if d == 0 or m == 0 else <int>(base + log(d) * log(m) / divisor)
+
+
+def search_params():
+    """The search parameters now in use, name -> value."""
+    return dict(P)
+
+
+def set_params(values):
+    """Set some search parameters (name -> int, names and ranges from
+    search/tunables.py) for every search of this process; not during a search."""
+    global P
+    merged = dict(P)
+    for name, value in values.items():
+        merged[name] = tunables.check(name, value)
+    P = merged
+    init_lmr()
+
+
+P = tunables.defaults()
+init_lmr()
 
 
 cdef struct Stack:
@@ -152,8 +182,8 @@ cdef inline int value_from_tt(int v, int ply, int rule50) noexcept nogil:
 
 
 cdef inline int stat_bonus(int depth) noexcept nogil:
-    cdef int b = HISTORY_BONUS_MULT * depth - HISTORY_BONUS_SUB
-    return b if b < HISTORY_BONUS_CAP else HISTORY_BONUS_CAP
+    cdef int b = P.HISTORY_BONUS_MULT * depth - P.HISTORY_BONUS_SUB
+    return b if b < P.HISTORY_BONUS_CAP else P.HISTORY_BONUS_CAP
 
 
 cdef inline bint has_non_pawn_material(const Board* b, int side) noexcept nogil:
@@ -308,7 +338,7 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexce
         if stand_pat > alpha:
             alpha = stand_pat
         best = stand_pat
-        futility_base = stand_pat + QS_DELTA_MARGIN
+        futility_base = stand_pat + P.QS_DELTA_MARGIN
 
     picker_init_qs(&mp, b, w.hist, tt_move, (ss - 1).cont_hist, (ss - 2).cont_hist)
     while True:
@@ -480,21 +510,21 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
 
         if not pv_node and not excluded:
             # Razoring: far below alpha, only captures could save us.
-            if depth <= 3 and eval_ + RAZOR_MARGIN * depth < alpha:
+            if depth <= 3 and eval_ + P.RAZOR_MARGIN * depth < alpha:
                 value = qsearch(w, ss, alpha - 1, alpha, False)
                 if value < alpha:
                     return value
             # Reverse futility pruning: far above beta at low depth.
-            if depth <= RFP_MAX_DEPTH and eval_ < MATE_IN_MAX_PLY and \
-                    eval_ - RFP_MARGIN * (depth - improving) >= beta:
+            if depth <= P.RFP_MAX_DEPTH and eval_ < MATE_IN_MAX_PLY and \
+                    eval_ - P.RFP_MARGIN * (depth - improving) >= beta:
                 return (eval_ + beta) // 2
             # Null-move pruning, not in pawn endings (zugzwang).
-            if (depth >= NMP_MIN_DEPTH and (ss - 1).move != MOVE_NULL and eval_ >= beta
+            if (depth >= P.NMP_MIN_DEPTH and (ss - 1).move != MOVE_NULL and eval_ >= beta
                     and ss.static_eval >= beta - 20 * depth + 150
                     and ply >= w.nmp_min_ply and has_non_pawn_material(b, b.side)
                     and beta > -MATE_IN_MAX_PLY):
-                null_r = NMP_BASE_REDUCTION + depth // NMP_DEPTH_DIVISOR
-                null_r += min((eval_ - beta) // NMP_EVAL_DIVISOR, 3)
+                null_r = P.NMP_BASE_REDUCTION + depth // P.NMP_DEPTH_DIVISOR
+                null_r += min((eval_ - beta) // P.NMP_EVAL_DIVISOR, 3)
                 ss.move = MOVE_NULL
                 ss.moved_piece = NO_PIECE
                 ss.cont_hist = &w.hist.continuation[0][0][0]
@@ -509,7 +539,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
                 if value >= beta:
                     if value >= MATE_IN_MAX_PLY:
                         value = beta
-                    if w.nmp_min_ply or depth < NMP_VERIFY_DEPTH:
+                    if w.nmp_min_ply or depth < P.NMP_VERIFY_DEPTH:
                         return value
                     # Verify at high depth with null moves disabled for a while.
                     w.nmp_min_ply = ply + 3 * (depth - null_r) // 4
@@ -519,7 +549,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
                         return value
     # Internal iterative reduction: without a TT move this node is likely
     # not worth the full depth.
-    if not root and depth >= IIR_MIN_DEPTH and not tt_move and (pv_node or cut_node):
+    if not root and depth >= P.IIR_MIN_DEPTH and not tt_move and (pv_node or cut_node):
         depth -= 1
 
     if (ss - 1).move and (ss - 1).move != MOVE_NULL:
@@ -550,30 +580,30 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
 
         # Shallow-depth pruning, once we have a move that does not lose.
         if not root and best > -MATE_IN_MAX_PLY and has_non_pawn_material(b, b.side):
-            if move_count >= (LMP_BASE + depth * depth) // (2 - improving):
+            if move_count >= (P.LMP_BASE + depth * depth) // (2 - improving):
                 mp.skip_quiets = True
             lmr_depth = new_depth - LMR[min(depth, 63)][min(move_count, 63)]
             if capture or gives:
-                if not see_ge(b, m, -SEE_NOISY_MARGIN * depth):
+                if not see_ge(b, m, -P.SEE_NOISY_MARGIN * depth):
                     continue
             else:
                 if mp.skip_quiets:
                     continue
-                if lmr_depth < HISTORY_PRUNE_DEPTH and hist < -HISTORY_PRUNE_MARGIN * depth:
+                if lmr_depth < P.HISTORY_PRUNE_DEPTH and hist < -P.HISTORY_PRUNE_MARGIN * depth:
                     continue
                 if lmr_depth < 0:
                     lmr_depth = 0
-                if (not in_check and lmr_depth < FUTILITY_MAX_DEPTH
-                        and ss.static_eval + FUTILITY_BASE + FUTILITY_PER_DEPTH * lmr_depth <= alpha):
+                if (not in_check and lmr_depth < P.FUTILITY_MAX_DEPTH
+                        and ss.static_eval + P.FUTILITY_BASE + P.FUTILITY_PER_DEPTH * lmr_depth <= alpha):
                     continue
-                if not see_ge(b, m, -SEE_QUIET_MARGIN * lmr_depth * lmr_depth):
+                if not see_ge(b, m, -P.SEE_QUIET_MARGIN * lmr_depth * lmr_depth):
                     continue
 
         # Extensions.
         extension = 0
-        if (not root and depth >= SINGULAR_MIN_DEPTH and m == tt_move and not excluded
+        if (not root and depth >= P.SINGULAR_MIN_DEPTH and m == tt_move and not excluded
                 and found and tt_value != VALUE_NONE and abs(tt_value) < MATE_IN_MAX_PLY
-                and (tt_bound & BOUND_LOWER) and tt_depth >= depth - SINGULAR_TT_DEPTH_SLACK
+                and (tt_bound & BOUND_LOWER) and tt_depth >= depth - P.SINGULAR_TT_DEPTH_SLACK
                 and ply < 2 * w.root_depth):
             # Singular extension: is the TT move much better than all others?
             singular_beta = tt_value - 2 * depth
@@ -585,8 +615,8 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
                 return 0
             if value < singular_beta:
                 extension = 1
-                if not pv_node and value < singular_beta - DOUBLE_EXTENSION_MARGIN \
-                        and ss.double_extensions < MAX_DOUBLE_EXTENSIONS:
+                if not pv_node and value < singular_beta - P.DOUBLE_EXTENSION_MARGIN \
+                        and ss.double_extensions < P.MAX_DOUBLE_EXTENSIONS:
                     extension = 2
                     (ss + 1).double_extensions = ss.double_extensions + 1
             elif singular_beta >= beta:
@@ -602,14 +632,14 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
         do_move(w, ss, m)
 
         # Late-move reductions for moves after the first few.
-        if depth >= LMR_MIN_DEPTH and move_count > 1 + 2 * root and (not capture or not pv_node):
+        if depth >= P.LMR_MIN_DEPTH and move_count > 1 + 2 * root and (not capture or not pv_node):
             r = LMR[min(depth, 63)][min(move_count, 63)]
             r -= pv_node
             r += 2 * cut_node
             r -= gives
             r += not improving
             r += tt_capture
-            r -= hist // LMR_HISTORY_DIVISOR
+            r -= hist // P.LMR_HISTORY_DIVISOR
             if capture:
                 r = r // 2
             d = new_depth - r
@@ -1178,8 +1208,8 @@ cdef class Searcher:
                 w.pv_idx = pv_idx
                 w.seldepth = 0
                 avg = w.root_moves[w.pv_idx].avg_score
-                if depth >= ASPIRATION_MIN_DEPTH and avg != -VALUE_INFINITE:
-                    delta = ASPIRATION_DELTA + avg * avg // 20000
+                if depth >= P.ASPIRATION_MIN_DEPTH and avg != -VALUE_INFINITE:
+                    delta = P.ASPIRATION_DELTA + avg * avg // 20000
                     alpha = max(avg - delta, -VALUE_INFINITE)
                     beta = min(avg + delta, VALUE_INFINITE)
                 else:

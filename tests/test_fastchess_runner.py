@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import fastchess as F  # noqa: E402
+from training import fastchess as F
+from suites import DATA
+
+BOOK = DATA / "openings.epd"
 
 # A real log: fastchess 1.8.2, Ladya vs Ladya with the bootstrap evaluation, 3000 nodes.
 LOG = """Indexing opening suite...
@@ -69,23 +71,26 @@ def test_forfeits_are_charged_to_the_engine_that_lost():
 def test_command_line():
     if F.binary() is None:
         with pytest.raises(ValueError, match="build-fastchess"):
-            F.command("ladya", "sf", 10)
+            F.command("ladya", "sf", 10, openings=BOOK)
         return
-    argv = F.command("python -m engine", "/usr/games/stockfish", 10, nodes=5000,
+    argv = F.command("python -m engine", "/usr/games/stockfish", 10, nodes=5000, openings=BOOK,
                      options2={"UCI_Elo": "2850"}, sprt=(0, 10, 0.05, 0.05))
     assert argv[1:5] == ["-engine", "cmd=python", "name=Ladya", "args=-m engine"]
     assert "option.UCI_Elo=2850" in argv and "nodes=5000" in argv
     assert argv[argv.index("-rounds") + 1] == "5"
     assert argv[argv.index("-sprt") + 1:][:4] == ["elo0=0", "elo1=10", "alpha=0.05", "beta=0.05"]
     with pytest.raises(ValueError, match="even"):
-        F.command("a", "b", 7)
+        F.command("a", "b", 7, openings=BOOK)
+    with pytest.raises(ValueError, match="openings"):
+        F.command("a", "b", 8, openings=BOOK.parent / "no-such-book.epd")
 
 
 @pytest.mark.skipif(F.binary() is None, reason="fastchess not built (../shared/tools/build-fastchess.sh)")
 def test_a_live_match_reads_as_fastchess_counts_it(tmp_path):
     log = tmp_path / "fc.log"
     r = F.play(log=str(log), engine1=f"{sys.executable} -m engine", engine2=f"{sys.executable} -m engine",
-               options2={"EvalFile": "bootstrap"}, name2="boot", games=4, nodes=1000, seed=2)
+               options2={"EvalFile": "bootstrap"}, name2="boot", games=4, nodes=1000, seed=2,
+               openings=BOOK)
     (n, w, l, d), ptnml = fastchess_summary(log.read_text())
     assert (r.games, r.wins, r.losses, r.draws) == (n, w, l, d) == (4, w, l, d)
     assert r.ptnml == ptnml and sum(ptnml) == 2

@@ -84,6 +84,7 @@ def add_parsers(sub) -> None:
                                     "work directory (training/loop.py); resumable after a kill.")
     add_config_arguments(lp, LoopConfig)
     lp.set_defaults(func=loop_command)
+    add_tune_parser(sub)
 
 
 class _StderrHandler(logging.Handler):
@@ -364,6 +365,54 @@ def _write_pgn(recs: np.ndarray, path) -> int:
             print(game, file=out, end="\n\n")
             n += 1
     return n
+
+
+def add_tune_parser(sub) -> None:
+    from training.spsa import SpsaConfig
+    d = SpsaConfig(out="")
+    t = sub.add_parser("tune", help="SPSA-tune the search parameters by games (fastchess)",
+                       description="Tune the search parameters of search/tunables.py by SPSA "
+                                   "(training/spsa.py): game pairs through fastchess between the "
+                                   "engine at theta+c and theta-c; resumable, writes state.json, "
+                                   "tuned.json, history.csv and spsa.png to --out.")
+    t.add_argument("--out", required=True, help="run directory (resumed if it holds a state)")
+    t.add_argument("--params", default=None,
+                   help="comma-separated names, or 'all' (default: every tunable marked tune=True)")
+    t.add_argument("--pairs", type=int, default=d.pairs, help=f"game pairs in all (default {d.pairs})")
+    t.add_argument("--batch", type=int, default=d.batch, help=f"game pairs per step (default {d.batch})")
+    t.add_argument("--r-end", type=float, default=d.r_end, help=f"final learning rate (default {d.r_end})")
+    limit = t.add_mutually_exclusive_group()
+    limit.add_argument("--nodes", type=int, default=None, help="node limit per move (default 5000)")
+    limit.add_argument("--tc", default=None, help="time control instead, e.g. 10+0.1")
+    t.add_argument("--concurrency", type=int, default=1, help="games at a time (the cores)")
+    t.add_argument("--book", required=True, help="EPD file of openings, e.g. ../shared/data/openings.epd")
+    t.add_argument("--eval", dest="eval_file", default=None, help="EvalFile for both engines")
+    t.add_argument("--engine", default=None, help="engine command (default: this Python's Ladya)")
+    t.add_argument("--seed", type=int, default=d.seed)
+    t.add_argument("--steps", type=int, default=None, help="stop after this many steps (resume later)")
+    t.set_defaults(func=tune_command)
+
+
+def tune_command(args) -> int:
+    from training import spsa
+    _show_warnings()
+    logging.getLogger("training").setLevel(logging.INFO)
+    cfg = spsa.SpsaConfig(out=args.out, params=spsa.parse_params(args.params), pairs=args.pairs,
+                          batch=args.batch, r_end=args.r_end, seed=args.seed,
+                          nodes=args.nodes if args.tc is None else None, tc=args.tc,
+                          concurrency=args.concurrency, book=args.book, engine=args.engine,
+                          eval_file=args.eval_file)
+    if cfg.nodes is None and cfg.tc is None:
+        cfg.nodes = 5000
+    try:
+        s = spsa.run(cfg, max_steps=args.steps)
+    except (ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    w, d, l = s.wdl
+    print(f"{s.k}/{s.cfg.pairs} pairs in {s.steps} steps, plus side +{w} ={d} -{l}")
+    print(spsa.format_values(s.values()))
+    return 0
 
 
 def main(argv=None) -> int:  # for `python -m training.cli`
