@@ -14,6 +14,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
@@ -115,14 +116,14 @@ def command(engine1: str, engine2: str, games: int, tc: Optional[str] = "10+0.1"
     out = [fc, *engine_args(engine1, name1, options1 or {}),
            *engine_args(engine2, name2, options2 or {}),
            "-each", *limit, f"option.Hash={hash_mb}",
-           "-openings", f"file={openings}", "format=epd", "order=random",
+           "-openings", f"file={Path(openings).resolve()}", "format=epd", "order=random",
            "-rounds", str(games // 2), "-games", "2", "-repeat",
            "-concurrency", str(concurrency), "-srand", str(seed), "-recover"]
     if sprt:
         elo0, elo1, alpha, beta = sprt
         out += ["-sprt", f"elo0={elo0}", f"elo1={elo1}", f"alpha={alpha}", f"beta={beta}"]
     if pgn:
-        out += ["-pgnout", f"file={pgn}"]
+        out += ["-pgnout", f"file={Path(pgn).resolve()}"]
     return out
 
 
@@ -130,7 +131,9 @@ def play(log: Optional[str] = None, env: Optional[Mapping[str, str]] = None, **k
     """Run the match (fastchess's output also goes to `log`) and read it;
     `env` is the engines' environment (fastchess passes its own on)."""
     argv = command(**kw)
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env)
+    # fastchess leaves its resume file (config.json) in its working directory
+    with tempfile.TemporaryDirectory(prefix="ladya-fastchess-") as cwd:
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
     if log:
         Path(log).write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
