@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.position import Position  # noqa: E402
 from training import data as D  # noqa: E402
-from training.model import encode_records, forward_backward, kernel_path, select_kernels  # noqa: E402
+from training.model import encode_records, kernel_path, select_kernels  # noqa: E402
 from training.train import TrainConfig, Trainer  # noqa: E402
 
 VALUES = {"p": 1, "n": 3, "b": 3, "r": 5, "q": 9}
@@ -75,14 +75,15 @@ def random_records(n: int, seed: int = 1) -> np.ndarray:
 # PyTorch reference
 
 
-def torch_model(hidden: int, factorized: bool, dense: bool, seed: int = 1):
+def torch_model(hidden: int, factorized: bool, dense: bool, rows: int = 40960, squared: bool = True,
+                seed: int = 1):
     import torch
     from torch import nn
 
     class HalfKP(nn.Module):
         def __init__(self):
             super().__init__()
-            self.ft = nn.EmbeddingBag(40960, hidden, mode="sum", sparse=not dense)
+            self.ft = nn.EmbeddingBag(rows, hidden, mode="sum", sparse=not dense)
             self.fp = nn.EmbeddingBag(640, hidden, mode="sum", sparse=not dense) if factorized else None
             self.bias = nn.Parameter(torch.full((hidden,), 0.5))
             self.out = nn.Linear(2 * hidden, 1)
@@ -100,7 +101,8 @@ def torch_model(hidden: int, factorized: bool, dense: bool, seed: int = 1):
         def forward(self, b):
             a = torch.cat([self.transform(b["stm"], b["stm_kf"], b["stm_off"]),
                            self.transform(b["nstm"], b["nstm_kf"], b["nstm_off"])], dim=1)
-            return self.out(torch.clamp(a, 0.0, 1.0)).squeeze(1)
+            h = torch.clamp(a, 0.0, 1.0)
+            return self.out(h * h if squared else h).squeeze(1)
 
     torch.manual_seed(seed)
     model = HalfKP()
@@ -152,44 +154,33 @@ def ours_step(t: Trainer, recs) -> float:
     return loss
 
 
-def scalar_step(t: Trainer, recs) -> float:
-    """The reference: the same step with the plain-C kernels (select_kernels
-    ("scalar") around the call) and without the fused A + P rows."""
-    m, cfg = t.model, t.cfg
-    stm, nstm, score, target = t._encode(recs)
-    n = len(stm)
-    if t._work is None or t._work.shape[0] < n:
-        t._work = np.empty((n, 2 * cfg.hidden), np.float32)
-        t._dy = np.empty(n, np.float32)
-    loss, t._gd = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target, m.gA,
-                                   m.gP, m.gB, m.gC, m.touched, t._work, t._dy, 0, cfg.K, 400.0,
-                                   cfg.factorizer, cfg.threads, True)
-    t._step(cfg.lr)
-    return loss
-
-
 def profile_ours(t: Trainer, batches, steps: int) -> None:
     """Where a step's time goes: encode, forward, backward, optimizer."""
-    m, cfg = t.model, t.cfg
-    parts = {"encode": 0.0, "forward": 0.0, "backward": 0.0, "optimizer": 0.0}
+    cfg = t.cfg
+    names = ("encode", "forward", "backward", "optimizer")
+    wall = dict.fromkeys(names, 0.0)
+    cpu = dict.fromkeys(names, 0.0)
     for s in range(steps):
         recs = batches[s % len(batches)]
-        t0 = time.perf_counter()
+        marks = [(time.perf_counter(), time.process_time())]
         stm, nstm, score, target = t._encode(recs)
-        t1 = time.perf_counter()
+        marks.append((time.perf_counter(), time.process_time()))
         t._run((stm, nstm, score, target), backward=False)
-        t2 = time.perf_counter()
+        marks.append((time.perf_counter(), time.process_time()))
         t._run((stm, nstm, score, target), backward=True)
-        t3 = time.perf_counter()
+        marks.append((time.perf_counter(), time.process_time()))
         t._step(cfg.lr)
-        t4 = time.perf_counter()
-        parts["encode"] += t1 - t0
-        parts["forward"] += t2 - t1
-        parts["backward"] += (t3 - t2) - (t2 - t1)      # the second call repeats the forward pass
-        parts["optimizer"] += t4 - t3
-    total = sum(parts.values())
-    print("ours, per step: " + ", ".join(f"{k} {1000 * v / steps:.1f} ms ({100 * v / total:.0f}%)"
-                                         for k, v in parts.items()))
+        marks.append((time.perf_counter(), time.process_time()))
+        for clock, parts in ((0, wall), (1, cpu)):
+            d = [marks[k + 1][clock] - marks[k][clock] for k in range(4)]
+            d[2] -= d[1]                  # the backward call repeats the forward pass
+            for name, x in zip(names, d):
+                parts[name] += x
+    for label, parts in (("wall", wall), ("CPU (all threads)", cpu)):
+        total = sum(parts.values())
+        print(f"ours, per step, {label}: " + ", ".join(
+            f"{k} {1000 * v / steps:.1f} ms ({100 * v / total:.0f}%)" for k, v in parts.items())
+            + f"; {steps * len(batches[0]) / total:,.0f} positions per {label.split()[0]} second")
 
 
 def main(argv=None):
@@ -202,6 +193,9 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds (median is reported)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-factorizer", dest="factorizer", action="store_false")
+    ap.add_argument("--king-buckets", default="mirror16",
+                    help="king-bucket layout (training/buckets.py; none = king-free)")
+    ap.add_argument("--activation", default="screlu", choices=("screlu", "crelu"))
     ap.add_argument("--torch-sparse", action="store_true",
                     help="PyTorch with sparse embedding gradients and SparseAdam (slower here)")
     ap.add_argument("--profile", action="store_true", help="also break our step down by phase")
@@ -240,14 +234,16 @@ def main(argv=None):
     stm, _, _, _ = encode_records(recs)
     print(f"data: {len(recs)} positions from random games ({time.perf_counter() - t0:.1f} s), "
           f"{(stm >= 0).sum(1).mean():.1f} features per perspective; batch {args.batch}, hidden "
-          f"{args.hidden}, factorizer {'on' if args.factorizer else 'off'}, {args.threads} threads, "
+          f"{args.hidden}, factorizer {'on' if args.factorizer else 'off'}, king buckets "
+          f"{args.king_buckets}, {args.activation}, {args.threads} threads, "
           f"kernels {kernel_path()}; reference: {ref_name}")
 
     with tempfile.TemporaryDirectory() as tmp:
         D.write_records(Path(tmp) / "bench.ldat", recs[:64])      # Trainer needs a data file
         cfg = TrainConfig(data=[tmp], out=str(Path(tmp) / "bench.nnue"), hidden=args.hidden,
                           batch_size=args.batch, threads=args.threads, progress=False,
-                          factorizer=args.factorizer, min_ply=0)
+                          factorizer=args.factorizer, min_ply=0, king_buckets=args.king_buckets,
+                          activation=args.activation)
         trainer = Trainer(cfg)
 
         backend = None
@@ -267,7 +263,8 @@ def main(argv=None):
         def ref_step(i):
             ours_step(backend, batches[i % len(batches)])
     elif args.reference == "torch":
-        model, opts = torch_model(args.hidden, args.factorizer, not args.torch_sparse)
+        model, opts = torch_model(args.hidden, args.factorizer, not args.torch_sparse,
+                                  trainer.model.buckets.rows, args.activation == "screlu")
         tbatches = []
         for b in batches:
             s, n, score, target = trainer._encode(b)
@@ -279,7 +276,7 @@ def main(argv=None):
         def ref_step(i):
             select_kernels("scalar")
             try:
-                scalar_step(trainer, batches[i % len(batches)])
+                ours_step(trainer, batches[i % len(batches)])
             finally:
                 select_kernels(best)
 

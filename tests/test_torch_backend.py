@@ -18,7 +18,7 @@ from nnue.accumulator import evaluate
 from nnue.network import Network
 from training import data as D
 from training.train import Trainer, train
-from test_trainer import (HIDDEN, OPTIMIZER_LR, ROOT, checkpoint_arrays, config, random_positions,
+from test_trainer import (OPTIMIZER_LR, ROOT, checkpoint_arrays, config, random_positions,
                           records, spearman, stm_score)
 
 
@@ -93,34 +93,38 @@ def test_cuda_without_a_device_and_unknown_devices_are_refused(torch, positions_
 # The same model
 
 
-@pytest.mark.parametrize("king_buckets,factorizer,activation,loss", [
-    ("full", True, "screlu", "wdl"),
-    ("none", True, "crelu", "cp"),
-    ("mirror16", True, "screlu", "cp"),
-    ("full", False, "crelu", "wdl"),
-    ("mirror16", False, "screlu", "wdl"),
+@pytest.mark.parametrize("king_buckets,factorizer,activation,loss,separate", [
+    ("full", True, "screlu", "mse", False),
+    ("none", True, "crelu", "cp", False),
+    ("mirror16", True, "screlu", "cp", False),
+    ("full", False, "crelu", "mse", False),
+    ("mirror16", False, "screlu", "mse", False),
+    ("mirror16", True, "screlu", "huber", False),
+    ("none", False, "crelu", "huber", False),
+    ("mirror16", True, "screlu", "ce", False),
+    ("full", False, "crelu", "ce", False),
+    ("mirror16", True, "screlu", "mse", True),
+    ("none", False, "screlu", "ce", True),
 ])
 def test_loss_and_gradients_equal_the_cython_trainers(torch, king_buckets, factorizer, activation, loss,
-                                                      positions_dir, tmp_path):
+                                                      separate, positions_dir, tmp_path):
     """A real, half-mirrored batch through both: the accumulators bit for
-    bit (the same rows added in the same order, king-bucket remap and
-    factorizer rows included), the loss and every gradient within float32
-    rounding of the sums over the batch, and the same rows touched."""
+    bit (the same rows added in the same order, king-bucket remap, factorizer
+    rows and separate transformers included), the loss and every gradient
+    within float32 rounding of the sums over the batch, and the same rows
+    touched -- for each loss."""
     native, tensors = _pair(positions_dir, tmp_path, king_buckets=king_buckets, factorizer=factorizer,
-                            activation=activation, loss=loss)
+                            activation=activation, loss=loss, separate_transformers=separate,
+                            huber_delta=0.05)
     _perturb(native.model, 3)
     _perturb(tensors.model, 3)
     tensors.backend.push()
     batch = _batch(native, seed=4)
     stm, nstm, score, target = batch
-    m, n = native.model, len(stm)
-    work = np.empty((n, 2 * HIDDEN), np.float32)
-    from training.model import forward_backward
-    forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target, m.gA, m.gP, m.gB, m.gC,
-                     m.touched, work, np.empty(n, np.float32), factorized=factorizer, backward=False,
-                     activation=1 if activation == "screlu" else 0)
+    m = native.model
+    from training.model import accumulators
     a, _, _ = tensors.backend.accumulators(stm, nstm)
-    assert np.array_equal(a.numpy(), work)
+    assert np.array_equal(a.numpy(), accumulators(m.A, m.P, m.B, stm, nstm, factorizer, separate))
 
     ref = native._run(batch, backward=True)
     got = tensors._run(batch, backward=True)

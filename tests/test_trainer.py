@@ -315,9 +315,8 @@ def test_lazy_update_touches_only_rows_in_the_batch(optimizer, data_dir, tmp_pat
 
 def test_gradients_accumulate_over_calls(data_dir):
     """Two forward_backward calls without an optimizer step in between add up
-    to the sum of the two batches' gradients (the factorizer's gradient is
-    gathered from gA when no row was flagged before the call, scattered
-    directly otherwise: both ways must agree)."""
+    to the sum of the two batches' gradients (rows flagged by the first call
+    keep their flags and add the second call's gradient)."""
     from training.model import forward_backward, wdl_target
     recs = D.load([data_dir])
     rng = np.random.default_rng(3)
@@ -333,9 +332,7 @@ def test_gradients_accumulate_over_calls(data_dir):
         for part in batches:
             stm, nstm, score, result = encode_records(part)
             target = wdl_target(score, result, 0.7)
-            work = np.empty((len(stm), 2 * H), np.float32)
-            forward_backward(A, P, B, C, 0.05, stm, nstm, score, target, *g, touched,
-                             work, np.empty(len(stm), np.float32), threads=2)
+            forward_backward(A, P, B, C, 0.05, stm, nstm, score, target, *g, touched, threads=2)
         return g, touched
 
     first, second = recs[:300], recs[300:700]
@@ -582,7 +579,8 @@ def test_validation_holds_out_whole_games(tmp_path):
         games.append(recs)
     D.write_records(tmp_path / "a.ldat", np.concatenate(games[:17]))
     D.write_records(tmp_path / "b.ldat", np.concatenate(games[17:]))
-    recs, ids = _load_data([tmp_path / "a.ldat", tmp_path / "b.ldat"], 8)
+    recs, ids, weights = _load_data([tmp_path / "a.ldat", tmp_path / "b.ldat"], 8)
+    assert weights is None
     assert len(recs) == sum(len(g) for g in games)
     assert len(np.unique(ids)) == 30
     assert [int((ids == i).sum()) for i in np.unique(ids)] == [len(g) for g in games]

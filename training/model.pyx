@@ -10,18 +10,33 @@
 # common, which our small data sets could not teach 64 times over.  At
 # export it is folded into A (A[f] += P[f % 640]).
 #
+# With separate transformers (the design notes' A1 != A2) the side not to
+# move has its own A, P and B: they are stacked below the side to move's
+# (A has twice the rows, P 2 x 640, B 2H), and its features index the lower
+# half.
+#
 # Gradients, as the design notes derive them (M = unclipped mask, g = dL/dy):
 #   dL/dC = g h,  dL/dd = g,  dL/da = g C (.) M   (SCReLU: g C (.) 2a (.) M),
 #   dL/dB = dL/da_stm + dL/da_nstm,  dL/dA[f] = sum of dL/da_c over the
 #   samples and perspectives where f is active; dL/dP[q] likewise over f%640 = q.
+# g for each loss (p = sigmoid(y scale / K), t the WDL target, z = y scale / K):
+#   mse   L = (p - t)^2                 g = 2 (p - t) p (1 - p) scale / K
+#   huber L = Huber_delta(p - t)        g = clip(p - t, -delta, delta) p (1 - p) scale / K
+#   ce    L = -t ln p - (1-t) ln(1-p) - H(t)      g = (p - t) scale / K
+#   cp    L = ((y scale - score) / scale)^2       g = 2 (y scale - score) / scale
 # X is sparse and binary, so the forward pass sums at most 30 rows and the
-# backward pass touches only those rows.  Work is split so that no two
-# threads ever write the same gradient cell: chunks of samples in parallel
-# for the forward pass and the output layer, hidden columns in parallel for
-# the scatter into the feature rows.
+# backward pass touches only those rows.
+#
+# The batch is cut into SHARDS fixed slices of whole chunks.  Each slice runs
+# one sample at a time: forward pass, loss, output layer backward, and the
+# scatter of dL/da into the slice's own gradient rows (only the rows the
+# batch uses, numbered compactly); threads take slices as they come free.
+# The slices' rows are then summed in slice order, in parallel over rows.
+# No two threads ever write the same cell and every sum runs in an order
+# fixed by the batch alone, so the results do not depend on the thread count.
 cimport cython
 from cython.parallel cimport prange
-from libc.math cimport exp, log
+from libc.math cimport exp, log, log1p, fabs
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint64_t, int8_t, int16_t
 from nnue.features cimport halfkp_index, HALFKP_FEATURES
 from engine.bitboard cimport pop_lsb
@@ -32,9 +47,22 @@ import numpy as np
 cdef enum:
     MAX_FEATURES = 32
     KING_FREE = 640
+    CHUNK = 64          # samples per partial sum of gB/gC: fixed, so that the
+                        # sums do not depend on the thread count
+    PARALLEL_ROWS = 4096    # fewer rows than this are not worth waking a thread for
+    SHARD_COUNT = 4     # slices of a batch with their own gradient rows (at most
+                        # this many threads work on a batch at once)
 
-LOSS_WDL = 0       # MSE in win-probability space (default)
-LOSS_CP = 1        # the notes' plain MSE on centipawn scores
+cdef enum:
+    K_MSE = 0       # MSE of the win probability against the WDL target (default)
+    K_CP = 1        # the notes' plain MSE on centipawn scores
+    K_HUBER = 2     # Huber loss of the win probability's error (lecture 004)
+    K_CE = 3        # cross-entropy of the win probability against the WDL target (notes 001)
+
+LOSS_MSE, LOSS_CP, LOSS_HUBER, LOSS_CE = K_MSE, K_CP, K_HUBER, K_CE
+#: --loss names (training/train.py) -> loss_kind
+LOSSES = {"mse": LOSS_MSE, "huber": LOSS_HUBER, "ce": LOSS_CE, "cp": LOSS_CP}
+SHARDS = SHARD_COUNT
 
 
 @cython.boundscheck(False)
@@ -132,7 +160,7 @@ def encode_records(recs, mirror=None, remap=None):
 # Row kernels (training/float_kernels.h): float rows, vectorized for the
 # best instruction set the CPU has, the same results on every one.
 def select_kernels(str name=""):
-    """Use the row kernels of one instruction set ("avx2", "base", "scalar";
+    """Use the row kernels of one instruction set ("avx512", "avx2", "base", "scalar";
     "" = the best this CPU runs).  ValueError if this build or CPU has no
     such path."""
     from training import optim     # its own copy of the dispatch table
@@ -150,9 +178,70 @@ def kernel_path():
 select_kernels()
 
 
-cdef enum:
-    CHUNK = 64      # samples per partial sum of gB/gC: fixed, so that the
-                    # sums do not depend on the thread count
+cdef inline double entropy(double t) noexcept nogil:
+    """-t ln t - (1 - t) ln(1 - t), 0 at t = 0 and 1."""
+    cdef double h = 0.0
+    if t > 0.0:
+        h -= t * log(t)
+    if t < 1.0:
+        h -= (1.0 - t) * log(1.0 - t)
+    return h
+
+
+cdef inline float sample_loss(float y, float t, float score, int kind, double K, double scale,
+                              double delta, double* loss) noexcept nogil:
+    """One sample's loss (into *loss) and its dL/dy (the header's table)."""
+    cdef float p, e
+    cdef double z
+    if kind == K_CP:
+        e = (y * scale - score) / scale
+        loss[0] = e * e
+        return 2.0 * e
+    p = 1.0 / (1.0 + exp(-y * scale / K))
+    e = p - t
+    if kind == K_MSE:
+        loss[0] = e * e
+        return 2.0 * e * p * (1.0 - p) * scale / K
+    if kind == K_HUBER:
+        if fabs(e) <= delta:
+            loss[0] = 0.5 * e * e
+            return <double>e * p * (1.0 - p) * scale / K
+        loss[0] = delta * (fabs(e) - 0.5 * delta)
+        return (delta if e > 0 else -delta) * p * (1.0 - p) * scale / K
+    # cross-entropy, from the logit: -t ln p - (1-t) ln(1-p) = softplus(z) - t z
+    z = y * scale / K
+    loss[0] = (z if z > 0 else 0.0) + log1p(exp(-fabs(z))) - t * z - entropy(t)
+    return e * scale / K
+
+
+cdef inline int active(const int32_t* idx) noexcept nogil:
+    """The number of features in a slot list (filled from the first, -1 after)."""
+    cdef int k = 0
+    while k < MAX_FEATURES and idx[k] >= 0:
+        k += 1
+    return k
+
+
+class Scratch:
+    """Buffers forward_backward keeps from batch to batch, so that a step
+    allocates next to nothing; each grows when a batch needs more."""
+
+    def __init__(self):
+        self._arrays = {}
+
+    def get(self, name, shape, dtype, zeroed=False, axis=0):
+        """The buffer `name`: `shape` but at least as long on `axis` (grown
+        by a quarter when it is not); `zeroed` buffers start zero (and the
+        caller leaves them zero)."""
+        a = self._arrays.get(name)
+        if a is None or a.dtype != dtype or a.ndim != len(shape) or a.shape[axis] < shape[axis] \
+                or any(x != y for k, (x, y) in enumerate(zip(a.shape, shape)) if k != axis):
+            grown = list(shape)
+            if a is not None and a.shape[axis] < shape[axis]:
+                grown[axis] = shape[axis] + shape[axis] // 4
+            a = (np.zeros if zeroed else np.empty)(tuple(grown), dtype)
+            self._arrays[name] = a
+        return a
 
 
 @cython.boundscheck(False)
@@ -162,166 +251,184 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                      const int32_t[:, ::1] stm, const int32_t[:, ::1] nstm,
                      const float[::1] score, const float[::1] target,
                      float[:, ::1] gA, float[:, ::1] gP, float[::1] gB, float[::1] gC,
-                     uint8_t[::1] touched, float[:, ::1] work, float[::1] dy,
-                     int loss_kind=0, double K=400.0, double scale=400.0,
+                     uint8_t[::1] touched, scratch=None,
+                     int loss_kind=K_MSE, double K=400.0, double scale=400.0,
                      bint factorized=True, int threads=1, bint backward=True, int activation=0,
-                     float[:, ::1] fused=None, uint8_t[::1] used=None):
+                     double huber_delta=0.1, bint separate=False):
     """Loss over the batch (mean) and, if backward, gradients of the mean loss
     added into gA/gP/gB/gC (gd is returned).  `target` is the WDL target in
-    [0, 1] (LOSS_WDL) and `score` the centipawn score (LOSS_CP).  `work`
-    [N, 2H] and `dy` [N] are scratch buffers.  Rows of A that received a
-    gradient are flagged in `touched`; rows of gA not flagged must be zero
-    (as step_rows leaves them).  activation: 0 CReLU, 1 SCReLU (the
-    nnue/format.py codes).  Results do not depend on `threads`.
+    [0, 1] and `score` the centipawn score (LOSS_CP).  Rows of A that
+    received a gradient are flagged in `touched`.  activation: 0 CReLU, 1
+    SCReLU (the nnue/format.py codes).  `separate`: A, P and B hold two
+    transformers (the module header).  `scratch` (a Scratch, optional)
+    keeps the buffers for the next call.  Results do not depend on `threads`.
 
-    With the factorizer, `fused` (shaped like A) and `used` (one flag per
-    row of A, all zero) are optional scratch: the rows the batch uses are
-    summed once, A[f] + P[f % 640], so the forward pass adds one row per
-    feature instead of two (the same float sums as without them, so the
-    same results); `used` is left zero again."""
+    With the factorizer the rows the batch uses are summed once, A[f] +
+    P[f % 640], so that the forward pass adds one row per feature."""
+    if scratch is None:
+        scratch = Scratch()
     cdef Py_ssize_t n = stm.shape[0]
-    cdef int H = B.shape[0]
-    cdef Py_ssize_t i, j, k, c, blk, q, r
-    cdef int f, nchunks, nblocks, cols, j0, j1
-    cdef float y, p, t, g, a
+    cdef int H = C.shape[0] // 2
+    cdef int T = 2 if separate else 1
+    cdef Py_ssize_t nrows = A.shape[0]
+    cdef Py_ssize_t R = nrows // T           # rows of one transformer
+    cdef Py_ssize_t noff = R if separate else 0      # the side not to move's rows, P rows, B
+    cdef int boff = H if separate else 0
+    cdef Py_ssize_t i, j, k, c, q, r, u, U = 0, cap
+    cdef int nchunks, cs, cn, row_threads
+    cdef float y, g
     cdef double loss = 0.0, gd = 0.0
     cdef float inv_n = 1.0 / n
     cdef float* ws
     cdef float* wn
-    cdef bint p_direct = False
-    cdef Py_ssize_t nrows = touched.shape[0]
+    cdef int32_t* ci
     cdef bint squared = activation == 1
-    cdef bint use_fused = factorized and fused is not None
     if activation not in (0, 1):
         raise ValueError(f"unknown activation {activation}")
-    if work.shape[0] < n or work.shape[1] < 2 * H or dy.shape[0] < n:
-        raise ValueError("scratch buffers too small")
+    if loss_kind not in (K_MSE, K_CP, K_HUBER, K_CE):
+        raise ValueError(f"unknown loss {loss_kind}")
+    if n < 1 or nstm.shape[0] != n or score.shape[0] < n or target.shape[0] < n:
+        raise ValueError("the batch's arrays do not match")
+    if B.shape[0] != T * H or P.shape[0] != T * KING_FREE or P.shape[1] != H or A.shape[1] != H \
+            or nrows % (T * KING_FREE) or gA.shape[0] != nrows or gP.shape[0] != P.shape[0] \
+            or gB.shape[0] != B.shape[0] or gC.shape[0] != 2 * H or touched.shape[0] != nrows:
+        raise ValueError("parameter or gradient shapes do not match "
+                         f"({'separate' if separate else 'shared'} transformer, hidden {H})")
     nchunks = (n + CHUNK - 1) // CHUNK
-    # per-sample losses and per-chunk partial gradients, summed serially below:
-    # a reduction across threads would add in an order that depends on their number
-    cdef double[::1] lossv = np.empty(n, np.float64)
-    cdef float[:, ::1] gCp = np.zeros((nchunks if backward else 1, 2 * H), np.float32)
-    cdef float[:, ::1] gBp = np.zeros((nchunks if backward else 1, H), np.float32)
-    if use_fused:
-        if used is None or used.shape[0] != nrows or fused.shape[0] != nrows or fused.shape[1] != H:
-            raise ValueError("fused needs A's shape and used one flag per row")
-        # 0. the fused rows of the features this batch uses
-        for i in range(n):
-            for k in range(MAX_FEATURES):
-                f = stm[i, k]
-                if f < 0:
-                    break
-                used[f] = 1
-            for k in range(MAX_FEATURES):
-                f = nstm[i, k]
-                if f < 0:
-                    break
-                used[f] = 1
-        for r in prange(nrows, nogil=True, num_threads=threads, schedule="static"):
-            if used[r]:
-                used[r] = 0
-                lyf.row_sum(&fused[r, 0], &A[r, 0], &P[r % KING_FREE, 0], H)
+    cdef int32_t[::1] cnt = scratch.get("cnt", (2 * n,), np.int32)
+    cdef uint8_t[::1] used = scratch.get("used", (nrows,), np.uint8, zeroed=True)
+    cdef int32_t[::1] slot = scratch.get("slot", (nrows,), np.int32)
+    cdef int32_t[::1] rows = scratch.get("rows", (nrows,), np.int32)
+    cdef double[::1] lossv = scratch.get("loss", (n,), np.float64)
+    cdef float[::1] dy = scratch.get("dy", (n,), np.float32)
+    cdef float[:, ::1] acc = scratch.get("acc", (SHARD_COUNT, 2 * H), np.float32)
+    cdef int32_t[:, ::1] cidx = scratch.get("cidx", (SHARD_COUNT, 2 * MAX_FEATURES), np.int32)
 
-    # 1. forward and output layer, chunks of samples in parallel: the
-    # accumulators are built row by row into work[i], which then receives dL/da
-    for c in prange(nchunks, nogil=True, num_threads=threads, schedule="static"):
-        for i in range(c * CHUNK, min((c + 1) * CHUNK, n)):
-            ws = &work[i, 0]
-            wn = &work[i, H]
-            for j in range(H):
-                ws[j] = B[j]
-                wn[j] = B[j]
-            for k in range(MAX_FEATURES):
-                f = stm[i, k]
-                if f < 0:
-                    break
-                if use_fused:
-                    lyf.row_add(ws, &fused[f, 0], H)
-                elif factorized:
-                    lyf.row_add2(ws, &A[f, 0], &P[f % KING_FREE, 0], H)
+    # 0. the feature counts, and the rows the batch uses: ascending, numbered 0..U-1
+    with nogil:
+        for i in range(n):
+            cs = active(&stm[i, 0])
+            cn = active(&nstm[i, 0])
+            cnt[2 * i] = cs
+            cnt[2 * i + 1] = cn
+            for k in range(cs):
+                used[stm[i, k]] = 1
+            for k in range(cn):
+                used[noff + nstm[i, k]] = 1
+        for r in range(nrows):
+            if used[r]:
+                slot[r] = U
+                rows[U] = r
+                U += 1
+    row_threads = threads if U >= PARALLEL_ROWS else 1
+    cdef float[:, ::1] fused
+    cdef float[:, :, ::1] parts
+    cdef float[:, ::1] gCp
+    cdef float[:, ::1] gBp
+    if factorized:
+        fused = scratch.get("fused", (U, H), np.float32)
+        for u in prange(U, nogil=True, num_threads=row_threads, schedule="static"):
+            r = rows[u]
+            lyf.row_sum(&fused[u, 0], &A[r, 0], &P[(r // R) * KING_FREE + r % KING_FREE, 0], H)
+    if backward:
+        parts = scratch.get("parts", (SHARD_COUNT, U, H), np.float32, zeroed=True, axis=1)
+        gCp = scratch.get("gC", (nchunks, 2 * H), np.float32)
+        gBp = scratch.get("gB", (nchunks, T * H), np.float32)
+        gCp[:nchunks, :] = 0
+        gBp[:nchunks, :] = 0
+        cap = parts.shape[1]
+    else:
+        parts = scratch.get("parts0", (1, 1, 1), np.float32)
+        gCp = gBp = scratch.get("gC0", (1, 1), np.float32)
+        cap = 0
+
+    # 1. the slices in parallel, each one sample at a time: accumulators, loss,
+    # output layer, and dL/da scattered into the slice's rows
+    for k in prange(SHARD_COUNT, nogil=True, num_threads=min(threads, SHARD_COUNT), schedule="dynamic",
+                    chunksize=1):
+        ws = &acc[k, 0]
+        wn = ws + H
+        ci = &cidx[k, 0]
+        for c in range(k * nchunks // SHARD_COUNT, (k + 1) * nchunks // SHARD_COUNT):
+            for i in range(c * CHUNK, min((c + 1) * CHUNK, n)):
+                cs = cnt[2 * i]
+                cn = cnt[2 * i + 1]
+                for j in range(cs):
+                    ci[j] = slot[stm[i, j]]
+                for j in range(cn):
+                    ci[MAX_FEATURES + j] = slot[noff + nstm[i, j]]
+                if factorized:
+                    lyf.accumulate(ws, &B[0], &fused[0, 0], H, ci, cs, H)
+                    lyf.accumulate(wn, &B[boff], &fused[0, 0], H, ci + MAX_FEATURES, cn, H)
                 else:
-                    lyf.row_add(ws, &A[f, 0], H)
-            for k in range(MAX_FEATURES):
-                f = nstm[i, k]
-                if f < 0:
-                    break
-                if use_fused:
-                    lyf.row_add(wn, &fused[f, 0], H)
-                elif factorized:
-                    lyf.row_add2(wn, &A[f, 0], &P[f % KING_FREE, 0], H)
-                else:
-                    lyf.row_add(wn, &A[f, 0], H)
-            y = d + lyf.output(ws, &C[0], 2 * H, squared)
-            if loss_kind == 0:
-                p = 1.0 / (1.0 + exp(-y * scale / K))
-                t = target[i]
-                lossv[i] = (p - t) * (p - t)
-                g = 2.0 * (p - t) * p * (1.0 - p) * scale / K
-            else:
-                t = (y * scale - score[i]) / scale
-                lossv[i] = t * t
-                g = 2.0 * t
-            g = g * inv_n
-            dy[i] = g
-            if backward:
-                lyf.output_backward(ws, &C[0], &gCp[c, 0], g, 2 * H, squared)
-                for j in range(H):
-                    gBp[c, j] += ws[j] + wn[j]
+                    lyf.accumulate(ws, &B[0], &A[0, 0], H, &stm[i, 0], cs, H)
+                    lyf.accumulate(wn, &B[boff], &A[noff, 0], H, &nstm[i, 0], cn, H)
+                y = d + lyf.output(ws, &C[0], 2 * H, squared)
+                g = sample_loss(y, target[i], score[i], loss_kind, K, scale, huber_delta, &lossv[i])
+                g = g * inv_n
+                dy[i] = g
+                if backward:
+                    lyf.output_backward(ws, &C[0], &gCp[c, 0], g, 2 * H, squared)
+                    if separate:
+                        lyf.row_add(&gBp[c, 0], ws, 2 * H)
+                    else:
+                        lyf.row_add2(&gBp[c, 0], ws, wn, H)
+                    lyf.scatter(&parts[k, 0, 0], H, ci, cs, ws, H)
+                    lyf.scatter(&parts[k, 0, 0], H, ci + MAX_FEATURES, cn, wn, H)
     for i in range(n):
         loss += lossv[i]
         gd += dy[i]
     if not backward:
+        for u in range(U):
+            used[rows[u]] = 0
         return loss * inv_n, 0.0
     for c in range(nchunks):
-        for j in range(2 * H):
-            gC[j] += gCp[c, j]
-        for j in range(H):
-            gB[j] += gBp[c, j]
+        lyf.row_add(&gC[0], &gCp[c, 0], 2 * H)
+        lyf.row_add(&gB[0], &gBp[c, 0], T * H)
 
-    # 2. scatter dL/da into the rows of the active features, column blocks in
-    # parallel (each gradient cell is summed in sample order by one thread).
-    # The factorizer's gradient is the sum of gA over the 64 king squares, so
-    # it is gathered from gA afterwards, one row per touched feature instead of
-    # one per active feature -- unless rows were flagged before this call
-    # (gradients accumulated over several calls), which gA then holds too.
+    # 2. each row's gradient, the sum of the slices' rows in slice order; the
+    # factorizer row q gets the sum over its king blocks (rows q + 640 k), in
+    # ascending row order
     if factorized:
-        for r in range(nrows):
-            if touched[r]:
-                p_direct = True
-                break
-    nblocks = min(max(H // 16, 1), 2 * threads)
-    cols = ((H + nblocks - 1) // nblocks + 15) // 16 * 16
-    nblocks = (H + cols - 1) // cols
-    for blk in prange(nblocks, nogil=True, num_threads=threads, schedule="dynamic"):
-        j0 = blk * cols
-        j1 = min(j0 + cols, H)
-        for i in range(n):
-            for k in range(MAX_FEATURES):
-                f = stm[i, k]
-                if f < 0:
-                    break
-                if blk == 0:
-                    touched[f] = 1
-                lyf.row_add(&gA[f, j0], &work[i, j0], j1 - j0)
-                if p_direct:
-                    lyf.row_add(&gP[f % KING_FREE, j0], &work[i, j0], j1 - j0)
-            for k in range(MAX_FEATURES):
-                f = nstm[i, k]
-                if f < 0:
-                    break
-                if blk == 0:
-                    touched[f] = 1
-                lyf.row_add(&gA[f, j0], &work[i, H + j0], j1 - j0)
-                if p_direct:
-                    lyf.row_add(&gP[f % KING_FREE, j0], &work[i, H + j0], j1 - j0)
-    if factorized and not p_direct:
-        for q in prange(KING_FREE, nogil=True, num_threads=threads, schedule="static"):
-            r = q
-            while r < nrows:
-                if touched[r]:
-                    lyf.row_add(&gP[q, 0], &gA[r, 0], H)
+        for q in prange(T * KING_FREE, nogil=True, num_threads=row_threads, schedule="static"):
+            r = (q // KING_FREE) * R + q % KING_FREE
+            while r < (q // KING_FREE + 1) * R:
+                if used[r]:
+                    used[r] = 0
+                    touched[r] = 1
+                    lyf.reduce(&gA[r, 0], &gP[q, 0], &parts[0, slot[r], 0], cap * H, SHARD_COUNT, H)
                 r = r + KING_FREE
+    else:
+        for u in prange(U, nogil=True, num_threads=row_threads, schedule="static"):
+            r = rows[u]
+            used[r] = 0
+            touched[r] = 1
+            lyf.reduce(&gA[r, 0], NULL, &parts[0, u, 0], cap * H, SHARD_COUNT, H)
     return loss * inv_n, gd
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def accumulators(float[:, ::1] A, float[:, ::1] P, float[::1] B, const int32_t[:, ::1] stm,
+                 const int32_t[:, ::1] nstm, bint factorized=True, bint separate=False):
+    """[a_stm || a_nstm] of each sample [N, 2H], summed as forward_backward
+    sums them (the fused rows, then slot by slot): for tests and tools."""
+    cdef Py_ssize_t n = stm.shape[0], i, r
+    cdef int H = A.shape[1]
+    cdef Py_ssize_t R = A.shape[0] // (2 if separate else 1)
+    cdef Py_ssize_t noff = R if separate else 0
+    cdef int boff = H if separate else 0
+    out_a = np.empty((n, 2 * H), np.float32)
+    cdef float[:, ::1] out = out_a
+    cdef float[:, ::1] W = A
+    if factorized:
+        W = np.empty((A.shape[0], H), np.float32)
+        for r in range(A.shape[0]):
+            lyf.row_sum(&W[r, 0], &A[r, 0], &P[(r // R) * KING_FREE + r % KING_FREE, 0], H)
+    for i in range(n):
+        lyf.accumulate(&out[i, 0], &B[0], &W[0, 0], H, &stm[i, 0], active(&stm[i, 0]), H)
+        lyf.accumulate(&out[i, H], &B[boff], &W[noff, 0], H, &nstm[i, 0], active(&nstm[i, 0]), H)
+    return out_a
 
 
 def wdl_target(score, result, double lam=1.0, double K=400.0):

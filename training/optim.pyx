@@ -15,6 +15,9 @@ from training.float_kernels cimport lyf, lyf_select
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 
+cdef enum:
+    PARALLEL_CELLS = 1 << 20    # smaller matrices are not worth waking a thread for
+
 
 def select_kernels(str name=""):
     """This module's row kernels (training.model.select_kernels sets both)."""
@@ -45,6 +48,8 @@ def step_rows(float[:, ::1] param, float[:, ::1] grad, float[:, ::1] m, float[:,
     cdef float lr_t = lr * sqrt(bc2) / bc1 if kind == 3 else lr
     cdef bint all_rows = touched is None
     cdef float b1 = beta1, b2 = beta2, e = eps, c = clip, l = lr
+    if rows * cols < PARALLEL_CELLS:
+        threads = 1
     for r in prange(rows, nogil=True, num_threads=threads, schedule="static"):
         if not all_rows:
             if not touched[r]:

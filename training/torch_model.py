@@ -12,14 +12,15 @@ this backend holds a working copy on the device, pushed at the start and
 after a resume and pulled back at epoch ends.
 
 The same float operations in the same order as the Cython trainer: the
-accumulators (B, then the rows slot by slot, A + P summed first), the loss,
-dL/dy and dL/da given y, and every optimizer rule (float32, and float64
-where the Cython code computes in double), so those agree bit for bit.
-Sums over the batch agree to float32 rounding: the output layer's dot
-product and the sums of gB and gC run in PyTorch's order; the scatter into
-the feature rows and the factorizer's sum are sparse (CSR) products that
-add in sample order and in row order, as model.pyx does (MKL's CPU kernel
-keeps that order; a GPU's need not).
+accumulators (B, then the rows slot by slot, A + P summed first), each loss
+(mse, huber, ce, cp), dL/dy and dL/da given y, and every optimizer rule
+(float32, and float64 where the Cython code computes in double), so those
+agree bit for bit; separate transformers are stacked the same way.  Sums
+over the batch agree to float32 rounding: the output layer's dot product
+and the sums of gB and gC run in PyTorch's order; the scatter into the
+feature rows and the factorizer's sum are sparse (CSR) products that add in
+sample order and in row order (model.pyx adds in sample order within each
+of its fixed slices of the batch, then the slices).
 
 Imported only when a PyTorch device is asked for: torch is the optional
 extra `ladya[gpu]`.
@@ -131,6 +132,10 @@ class TorchModel:
     def __init__(self, model, cfg, dev: torch.device):
         self.model, self.cfg, self.dev = model, cfg, dev
         self.squared = ACTIVATIONS[cfg.activation] == ACTIVATION_SCRELU
+        # separate transformers: the side not to move's rows, P rows and B
+        # follow the side to move's (training/model.pyx)
+        self.T = 2 if cfg.separate_transformers else 1
+        self.R = len(model.A) // self.T       # rows of one transformer
         self.grad: Gradients | None = None
         if dev.type == "cpu":          # --threads, as for the native trainer
             torch.set_num_threads(max(1, cfg.threads))
@@ -161,6 +166,8 @@ class TorchModel:
         n, H, dev = len(stm), self.cfg.hidden, self.dev
         used = (stm >= 0).any(0) | (nstm >= 0).any(0)      # slots fill from the first
         width = int(used.sum())
+        if self.T == 2:
+            nstm = np.where(nstm >= 0, nstm + self.R, nstm)
         slots = np.stack([stm[:, :width], nstm[:, :width]], axis=1)      # [N, 2, width]
         empty = bool((slots < 0).any())
         flat = torch.from_numpy(np.ascontiguousarray(slots)).to(dev, torch.int64)
@@ -171,10 +178,10 @@ class TorchModel:
         A, P, B = self.p["A"], self.p["P"], self.p["B"]
         W = A[rows]
         if self.cfg.factorizer:
-            W = W + P[rows % BLOCK]
+            W = W + P[self.factor_rows(rows)]
         W = torch.cat([W, W.new_zeros(1, H)])
         # model.pyx's order: B, then one row per slot (a zero row adds nothing)
-        acc = B.expand(n, 2, H).clone()
+        acc = B.view(self.T, H).expand(n, 2, H).clone()
         by_slot = inv.permute(2, 0, 1).reshape(width, 2 * n)
         for k in range(width):
             acc += W.index_select(0, by_slot[k]).view(n, 2, H)
@@ -200,7 +207,7 @@ class TorchModel:
             da = da * (2.0 * a)
         da = torch.where((a > 0.0) & (a < 1.0), da, 0.0)
         gC = (g[:, None] * h).sum(0)
-        gB = (da[:, :H] + da[:, H:]).sum(0)
+        gB = da.sum(0) if self.T == 2 else (da[:, :H] + da[:, H:]).sum(0)
         # entry (i, side, k) adds dL/da of sample i's perspective side into its
         # row: in sample order, the stm slots before the nstm slots
         width = inv.shape[2]
@@ -208,22 +215,39 @@ class TorchModel:
         gA = segment_sum(inv.reshape(-1), source.reshape(-1), len(rows) + 1, da.view(2 * n, H))[:-1]
         gP = None
         if self.cfg.factorizer:
-            gP = segment_sum(rows % BLOCK, torch.arange(len(rows), device=dev), BLOCK, gA)
+            gP = segment_sum(self.factor_rows(rows), torch.arange(len(rows), device=dev), self.T * BLOCK, gA)
         self.grad = Gradients(rows, gA, gP, gB, gC, gd)
         return loss
+
+    def factor_rows(self, rows):
+        """The factorizer row of each transformer row (its transformer's P)."""
+        return torch.div(rows, self.R, rounding_mode="floor") * BLOCK + rows % BLOCK
 
     def _loss(self, y, score, target):
         """dL/dy of each sample (float32, already divided by N) and the mean
         loss, as model.pyx computes them (double where it does)."""
         n, cfg = len(y), self.cfg
         inv_n = _f32(1.0 / n)
-        if cfg.loss == "wdl":
+        if cfg.loss != "cp":
             t = torch.from_numpy(np.asarray(target, np.float32)).to(self.dev)
             p = (1.0 / (1.0 + torch.exp((-y).double() * SCALE / cfg.K))).float()
             diff = p - t
+            p64, e = p.double(), diff.double()
+        if cfg.loss == "mse":
             lossv = (diff * diff).double()
-            p64 = p.double()
-            g = (2.0 * diff.double() * p64 * (1.0 - p64) * SCALE / cfg.K).float()
+            g = (2.0 * e * p64 * (1.0 - p64) * SCALE / cfg.K).float()
+        elif cfg.loss == "huber":
+            delta = cfg.huber_delta
+            inside = e.abs() <= delta
+            lossv = torch.where(inside, 0.5 * e * e, delta * (e.abs() - 0.5 * delta))
+            h = torch.where(inside, e, torch.where(e > 0, delta, -delta))      # dL/dp
+            g = (h * p64 * (1.0 - p64) * SCALE / cfg.K).float()
+        elif cfg.loss == "ce":
+            z = y.double() * SCALE / cfg.K
+            t64 = t.double()
+            entropy = -(torch.xlogy(t64, t64) + torch.xlogy(1.0 - t64, 1.0 - t64))
+            lossv = z.clamp(min=0.0) + torch.log1p(torch.exp(-z.abs())) - t64 * z - entropy
+            g = (e * SCALE / cfg.K).float()
         else:
             s = torch.from_numpy(np.asarray(score, np.float64)).to(self.dev)
             t = ((y.double() * SCALE - s) / SCALE).float()

@@ -22,9 +22,11 @@ export -- is this file's, whichever runs the step.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Tuple, List, Optional
@@ -34,16 +36,22 @@ import numpy as np
 from training import data as D
 from training import quantize as Q
 from training.buckets import BLOCK, layout
-from training.model import forward_backward, encode_records, wdl_target, LOSS_WDL, LOSS_CP
+from training.model import forward_backward, encode_records, wdl_target, LOSSES, Scratch
 from training.optim import step_rows, OPTIMIZERS
+from training.sources import parse_sources, epoch_order
 from nnue.format import ACTIVATIONS, SCALE
 
 NATIVE = "native"       #: --device of the Cython trainer (the default)
+LOSS_ALIASES = {"wdl": "mse"}      #: older --loss names (checkpoints and commands keep working)
+NOT_EXPORTABLE = ("a net with separate transformers cannot be exported: the engine's format and "
+                  "accumulators have one transformer shared by both perspectives (this one would need "
+                  "two accumulators per perspective)")
+ENCODE_SLICE = 4096     #: records per thread when several threads encode a batch
 
 
 @dataclass
 class TrainConfig:
-    data: List[str] = field(default_factory=list)   #: data files or directories (.ldat, or .txt text format)
+    data: List[str] = field(default_factory=list)   #: data directories and files (.ldat, or the .txt text format), the union; PATH:WEIGHT draws a source's positions WEIGHT times per epoch on average (default 1)
     out: str = "net.nnue"                            #: exported net
     epochs: int = 10
     batch_size: int = 16384
@@ -54,13 +62,15 @@ class TrainConfig:
     eps: float = 1e-8
     lam: float = 0.75                                #: lambda: weight of the search score (1 - lambda: game result)
     K: float = 400.0                                 #: centipawns per logit in the sigmoid
-    loss: str = "wdl"                                #: wdl (MSE in win probability) | cp (MSE on scores)
+    loss: str = "mse"                                #: mse (squared error of the win probability against the WDL target) | huber (Huber loss of that error) | ce (cross-entropy of the win probability against the WDL target, less the target's entropy) | cp (squared error of the score in centipawns / 400)
+    huber_delta: float = 0.1                         #: huber: the error in win probability beyond which the loss grows linearly
     schedule: str = "cosine"                         #: constant | step | cosine
     step_every: int = 4                              #: step schedule: epochs per decay
     step_gamma: float = 0.3                          #: step schedule: decay factor
     hidden: int = 256
     activation: str = "screlu"                       #: screlu (squared clipped ReLU) | crelu (clipped ReLU)
     factorizer: bool = True                          #: king-independent virtual features
+    separate_transformers: bool = False              #: the design notes' variant: the side not to move gets a transformer of its own (A2, B2; the engine cannot run it, so nothing is exported)
     init: Optional[str] = None                       #: start from this .nnue (fine-tuning)
     val_fraction: float = 0.05
     min_ply: int = D.MIN_PLY                         #: skip the first plies of each game
@@ -77,24 +87,28 @@ class TrainConfig:
 
 
 class Model:
-    """Parameters, gradient buffers and optimizer moments (float32)."""
+    """Parameters, gradient buffers and optimizer moments (float32).
+
+    With separate transformers A, P and B hold two, stacked: the side to
+    move's rows first, then the side not to move's (training/model.pyx)."""
 
     def __init__(self, cfg: TrainConfig, rng: np.random.Generator):
         H = cfg.hidden
+        T = 2 if cfg.separate_transformers else 1
         self.buckets = layout(cfg.king_buckets)
         rows = self.buckets.rows
         # With the factorizer, the random start goes into P (shared by all
         # king squares) and the king-specific A starts at zero: rows that
         # the data never reaches then add no noise to the evaluation, and
         # they stay exact copies of P in the export, which packs them away.
-        noise = rng.standard_normal((BLOCK if cfg.factorizer else rows, H)) * 0.01
+        noise = rng.standard_normal((T * (BLOCK if cfg.factorizer else rows), H)) * 0.01
         if cfg.factorizer:
-            self.A = np.zeros((rows, H), np.float32)
+            self.A = np.zeros((T * rows, H), np.float32)
             self.P = noise.astype(np.float32)
         else:
             self.A = noise.astype(np.float32)
-            self.P = np.zeros((BLOCK, H), np.float32)
-        self.B = np.full(H, 0.5, np.float32)
+            self.P = np.zeros((T * BLOCK, H), np.float32)
+        self.B = np.full(T * H, 0.5, np.float32)
         self.C = (rng.standard_normal(2 * H) * (1.0 / np.sqrt(2 * H))).astype(np.float32)
         self.d = np.zeros(1, np.float32)
         if cfg.init:
@@ -106,17 +120,18 @@ class Model:
             if q.activation != ACTIVATIONS[cfg.activation]:
                 raise ValueError(f"--init net's activation is not --activation {cfg.activation}")
             f = dequantize(q)
-            # folded already; a layout with fewer blocks takes their means
-            self.A = self.buckets.contract(f.A).astype(np.float32)
-            self.P = np.zeros((BLOCK, H), np.float32)
-            self.B = f.B.astype(np.float32)
+            # folded already; a layout with fewer blocks takes their means;
+            # separate transformers both start as the net's one
+            self.A = np.tile(self.buckets.contract(f.A).astype(np.float32), (T, 1))
+            self.P = np.zeros((T * BLOCK, H), np.float32)
+            self.B = np.tile(f.B.astype(np.float32), T)
             self.C = f.C.astype(np.float32)
             self.d[0] = f.d
         self.gA = np.zeros_like(self.A)
         self.gP = np.zeros_like(self.P)
         self.gB = np.zeros_like(self.B)
         self.gC = np.zeros_like(self.C)
-        self.touched = np.zeros(rows, np.uint8)
+        self.touched = np.zeros(T * rows, np.uint8)
         self.m = {k: np.zeros_like(getattr(self, k)) for k in self.PARAMS}
         self.v = {k: np.zeros_like(a) for k, a in self.m.items()}
         self.step = 0
@@ -138,45 +153,60 @@ class Model:
         self.step = int(st["step"])
 
 
-def _load_data(paths, min_ply: int, strict: bool = False,
-               report: Optional[D.LoadReport] = None) -> Tuple[np.ndarray, np.ndarray]:
-    """The usable records (default_filter) of binary and text data files,
-    and the game each comes from (an int per record).
+def _load_data(specs, min_ply: int, strict: bool = False, report: Optional[D.LoadReport] = None
+               ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+    """The usable records (default_filter) of the data sources (`--data`:
+    directories, binary and text files, each PATH or PATH:WEIGHT;
+    training/sources.py), the game each comes from (an int per record), and
+    each record's sampling weight (None when all are 1).
 
     Text lines carry no ply (from_text stores 0), so the opening-ply filter
     applies to binary files only; checks and mate scores are still dropped.
-    A text line counts as a game of its own.  Damaged binary files and
-    invalid records are left out and counted in `report` (D.load), or with
-    `strict` stop the run; a bad text line always does."""
+    A text line counts as a game of its own.  A file reached by two sources
+    is read once (an error if they weigh it differently).  Damaged binary
+    files and invalid records are left out and counted in `report` (D.load),
+    or with `strict` stop the run; a bad text line always does."""
     report = D.LoadReport() if report is None else report
-    recs, game_ids = [], []
-    files = []
-    next_game = 0
-    for p in paths:
-        p = Path(p)
-        if p.suffix in (".txt", ".plain", ".epd") and p.is_file():
-            with open(p) as f:
-                text = D.from_text(f)
-            ids = next_game + np.arange(len(text))
-            next_game += len(text)
-            keep = D.default_filter(text, 0)
-            recs.append(text[keep])
-            game_ids.append(ids[keep])
+    recs, game_ids, weights = [], [], []
+    seen = {}                   # each file read: the weight of its source
+    last_game = -1              # games are numbered across all sources
+    binary_read = False
+    for src in parse_sources(specs):
+        files = []
+        for f in ([src.path] if src.is_text else D.data_files([src.path])):
+            key = f.resolve()
+            if key in seen:
+                if seen[key] != src.weight:
+                    raise ValueError(f"--data: {f} is in two sources weighted {seen[key]:g} and "
+                                     f"{src.weight:g}")
+                continue
+            seen[key] = src.weight
+            files.append(f)
+        if not files:
+            continue
+        if src.is_text:
+            with open(files[0]) as fh:
+                part = D.from_text(fh)
+            ids = last_game + 1 + np.arange(len(part))
+            keep = D.default_filter(part, 0)
         else:
-            files.append(p)
-    if files:
-        binary = D.load(files, strict, report)
-        if report.skipped and not report.files:
-            raise D.DataError(f"no readable data: {report.summary()}")
-        # every file starts with a game, so the running count of game
-        # starts numbers the games across files
-        ids = next_game + np.cumsum((binary["flags"] & D.FLAG_GAME_START) != 0)
-        keep = D.default_filter(binary, min_ply)
-        recs.append(binary[keep])
+            binary_read = True
+            part = D.load(files, strict, report)
+            # every file starts with a game, so the running count of game
+            # starts numbers the games
+            ids = last_game + np.cumsum((part["flags"] & D.FLAG_GAME_START) != 0)
+            keep = D.default_filter(part, min_ply)
+        if len(ids):
+            last_game = int(ids[-1])
+        recs.append(part[keep])
         game_ids.append(ids[keep])
+        weights.append(np.full(int(keep.sum()), src.weight))
+    if binary_read and report.skipped and not report.files:
+        raise D.DataError(f"no readable data: {report.summary()}")
     if not recs:
         raise ValueError("no training data given")
-    return np.concatenate(recs), np.concatenate(game_ids)
+    w = np.concatenate(weights)
+    return np.concatenate(recs), np.concatenate(game_ids), None if (w == 1.0).all() else w
 
 
 def split_by_game(game_ids: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
@@ -221,8 +251,11 @@ class Trainer:
             raise ValueError(f"unknown optimizer {cfg.optimizer!r} (choose from {', '.join(OPTIMIZERS)})")
         if cfg.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {cfg.activation!r} (choose from {', '.join(ACTIVATIONS)})")
-        if cfg.loss not in ("wdl", "cp"):
-            raise ValueError("--loss must be wdl or cp")
+        cfg = dataclasses.replace(cfg, loss=LOSS_ALIASES.get(cfg.loss, cfg.loss))
+        if cfg.loss not in LOSSES:
+            raise ValueError(f"unknown loss {cfg.loss!r} (choose from {', '.join(LOSSES)})")
+        if not cfg.huber_delta > 0:
+            raise ValueError("--huber-delta must be positive")
         if cfg.hidden <= 0 or cfg.hidden % 32:
             raise ValueError("--hidden must be a positive multiple of 32")
         if not 0.0 <= cfg.lam <= 1.0:
@@ -237,25 +270,38 @@ class Trainer:
         self.cfg = cfg
         self.run_dir = Path(cfg.run_dir or (str(cfg.out) + ".run"))
         self.data_report = D.LoadReport()
-        recs, game_ids = _load_data(cfg.data, cfg.min_ply, cfg.strict, self.data_report)
+        recs, game_ids, weights = _load_data(cfg.data, cfg.min_ply, cfg.strict, self.data_report)
         if len(recs) < 2:
             raise ValueError(f"only {len(recs)} usable positions after filtering")
         is_val = split_by_game(game_ids, cfg.val_fraction, np.random.default_rng([cfg.seed, 0xDA7A]))
         self.val = recs[is_val]
         self.train = recs[~is_val]
+        #: sampling weight of each training position (None: all 1, training/sources.py)
+        self.train_weights = None if weights is None else weights[~is_val]
         self.model = Model(cfg, np.random.default_rng([cfg.seed, 0x5EED]))
         # the PyTorch backend's working copy of the model (None: native)
         self.backend = None if tensors is None else tensors.TorchModel(self.model, cfg, dev)
         self.history: List[dict] = []
         self.epoch = 0
         self.kind = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}[cfg.optimizer]
-        self._work = self._dy = self._fused = self._used = None
+        self._scratch = Scratch()          # the native step's buffers, kept between batches
+        self._pool = None                  # threads that encode slices of a batch
         self._remap = None if cfg.king_buckets == "full" else self.model.buckets.remap()
         self.val_batch = self._encode(self.val)
 
     # -- data --------------------------------------------------------------
     def _encode(self, recs, mirror=None):
-        stm, nstm, score, result = encode_records(recs, mirror, self._remap)
+        n, threads = len(recs), self.cfg.threads
+        if threads > 1 and n >= 2 * ENCODE_SLICE:
+            # encode_records releases the GIL: slices encode side by side
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(threads, thread_name_prefix="encode")
+            cuts = np.linspace(0, n, min(threads, n // ENCODE_SLICE) + 1).astype(int)
+            jobs = [self._pool.submit(encode_records, recs[a:b], None if mirror is None else mirror[a:b],
+                                      self._remap) for a, b in zip(cuts[:-1], cuts[1:])]
+            stm, nstm, score, result = (np.concatenate(x) for x in zip(*(j.result() for j in jobs)))
+        else:
+            stm, nstm, score, result = encode_records(recs, mirror, self._remap)
         target = wdl_target(score, result, self.cfg.lam, self.cfg.K)
         return stm, nstm, score, target
 
@@ -265,21 +311,10 @@ class Trainer:
             return self.backend.run(batch, backward)
         m, cfg = self.model, self.cfg
         stm, nstm, score, target = batch
-        n = len(stm)
-        # scratch reused across batches: a fresh [N, 2H] buffer (32 MB at the
-        # default sizes) would be page-faulted in again on every step
-        if self._work is None or self._work.shape[0] < n:
-            self._work = np.empty((n, 2 * cfg.hidden), np.float32)
-            self._dy = np.empty(n, np.float32)
-        work, dy = self._work, self._dy
-        if cfg.factorizer and self._fused is None:
-            self._fused = np.empty_like(m.A)       # A + P of the rows a batch uses
-            self._used = np.zeros(len(m.A), np.uint8)
         loss, g = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target,
-                                   m.gA, m.gP, m.gB, m.gC, m.touched, work, dy,
-                                   LOSS_WDL if cfg.loss == "wdl" else LOSS_CP, cfg.K, SCALE,
-                                   cfg.factorizer, cfg.threads, backward,
-                                   ACTIVATIONS[cfg.activation], self._fused, self._used)
+                                   m.gA, m.gP, m.gB, m.gC, m.touched, self._scratch,
+                                   LOSSES[cfg.loss], cfg.K, SCALE, cfg.factorizer, cfg.threads, backward,
+                                   ACTIVATIONS[cfg.activation], cfg.huber_delta, cfg.separate_transformers)
         if backward:
             self._gd = g
         return loss
@@ -314,7 +349,7 @@ class Trainer:
     def train_epoch(self) -> dict:
         cfg = self.cfg
         rng = np.random.default_rng([cfg.seed, self.epoch])
-        order = rng.permutation(len(self.train))
+        order = epoch_order(len(self.train), self.train_weights, rng)
         n_batches = max(1, (len(order) + cfg.batch_size - 1) // cfg.batch_size)
         bar = None
         if cfg.progress:
@@ -366,9 +401,13 @@ class Trainer:
             meta = json.loads(str(st["meta"]))
             saved = meta["config"]
             # checkpoints older than a setting trained as it did before it existed
-            before = {"mirror": 0.0, "activation": "crelu", "king_buckets": "full"}
+            before = {"mirror": 0.0, "activation": "crelu", "king_buckets": "full", "huber_delta": 0.1,
+                      "separate_transformers": False}
+            saved["loss"] = LOSS_ALIASES.get(saved.get("loss"), saved.get("loss"))
             for key in ("hidden", "factorizer", "seed", "optimizer", "batch_size", "loss", "lam",
-                        "mirror", "activation", "king_buckets"):
+                        "mirror", "activation", "king_buckets", "huber_delta", "separate_transformers"):
+                if key == "huber_delta" and self.cfg.loss != "huber":
+                    continue
                 was = saved.get(key, before.get(key))
                 if was != getattr(self.cfg, key):
                     raise ValueError(f"--resume: checkpoint has {key}={was!r}, "
@@ -403,6 +442,8 @@ class Trainer:
         return path
 
     def export(self, path=None, check_positions: int = 200) -> dict:
+        if self.cfg.separate_transformers:
+            raise ValueError(NOT_EXPORTABLE)
         m = self.model
         qnet, fnet, qerr = Q.export(path or self.cfg.out, m.A, m.P if self.cfg.factorizer else None,
                                     m.B, m.C, m.d[0], ACTIVATIONS[self.cfg.activation], m.buckets)
@@ -429,7 +470,11 @@ def train(cfg: TrainConfig, log=print) -> dict:
         t.plot()
         log(f"epoch {rec['epoch']}: train loss {rec['train_loss']:.6f}, validation loss "
             f"{rec['val_loss']:.6f}, {rec['positions_per_second']:.0f} positions/s, lr {rec['lr']:.2e}")
+    if cfg.separate_transformers:
+        log(f"not exported: {NOT_EXPORTABLE}; the model is in {t.run_dir / 'checkpoint.npz'}")
+        return {"history": t.history, "run_dir": str(t.run_dir), "exported": False}
     report = t.export()
+    report["exported"] = True
     q, e = report["quantization_error"], report["eval_difference"]
     log(f"exported {cfg.out}: max quantization error {max(q.values()):.2e} "
         f"(transformer {q['ft_weights']:.2e}, output {q['out_weights']:.2e}); float vs quantized eval "
