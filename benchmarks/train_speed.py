@@ -1,27 +1,31 @@
 """Training speed of the NNUE trainer against a PyTorch CPU implementation.
 
 Both fit the same model (training/model.pyx header): HalfKP 40960 ->
-hidden x2 -> 1, optional king-independent factorizer, shared transformer,
-CReLU clamp(0, 1), MSE in win-probability space, Adam.  Ours runs the
-Trainer's real step (encode_records + WDL target + forward_backward +
-step_rows on the touched rows); PyTorch runs nn.EmbeddingBag(mode="sum")
-with offsets on the same batches, already turned into tensors (its encoding
-time is not counted, which favours it), with dense gradients and Adam --
-its fastest setting here; --torch-sparse uses sparse embedding gradients
-with SparseAdam (lazy, like ours), which is several times slower on CPU.
-Both use the same thread count, in the same run, alternating rounds so that
-a shared machine's load hits both; the median round is reported.
+hidden x2 -> 1 with the king-bucket layout of --king-buckets (default
+mirror16; none = king-free), optional king-independent factorizer, shared
+transformer, SCReLU (or --activation crelu), MSE in win-probability space,
+Adam.  Ours runs the Trainer's real step (encode_records + WDL target +
+forward_backward + step_rows on the touched rows); PyTorch runs
+nn.EmbeddingBag(mode="sum") with offsets on the same batches, already turned
+into tensors (its encoding time is not counted, which favours it), with dense
+gradients and Adam -- its fastest setting here; --torch-sparse uses sparse
+embedding gradients with SparseAdam (lazy, like ours), which is several times
+slower on CPU.  Both use the same thread count, in the same run, alternating
+rounds so that a shared machine's load hits both; the median round is
+reported.
 
     python benchmarks/train_speed.py [--batch 16384] [--hidden 256] [--steps 20] [--reference torch|scalar]
                                      [--device cpu|cuda] [--threads N] [--rounds 3] [--profile] [--torch-sparse]
+                                     [--king-buckets mirror16|none|...] [--activation screlu|crelu]
 
---profile breaks our step down: encode, forward, backward (output layer and
-scatter into the feature rows), optimizer.
+--profile breaks our step down: encode, forward, backward (output layer,
+scatter into the feature rows, the sum of the batch's slices), optimizer, in
+wall time and in CPU time of all threads (the CPU time is the steadier
+figure where other jobs share the cores).
 
 PyTorch is not a dependency of the package: `pip install torch` (CPU) first;
 without it (or with --reference scalar) the reference is our own step with
-the plain-C row kernels and without the fused A + P rows, which measures
-what the SIMD kernels and the fusion bring.
+the plain-C row kernels, which measures what the SIMD kernels bring.
 
 --device cpu|cuda makes the reference the trainer's own PyTorch backend
 (`ladya train --device`, training/torch_model.py: the same model, gradients

@@ -579,8 +579,7 @@ def test_validation_holds_out_whole_games(tmp_path):
         games.append(recs)
     D.write_records(tmp_path / "a.ldat", np.concatenate(games[:17]))
     D.write_records(tmp_path / "b.ldat", np.concatenate(games[17:]))
-    recs, ids, weights = _load_data([tmp_path / "a.ldat", tmp_path / "b.ldat"], 8)
-    assert weights is None
+    recs, ids = _load_data([tmp_path / "a.ldat", tmp_path / "b.ldat"], 8)
     assert len(recs) == sum(len(g) for g in games)
     assert len(np.unique(ids)) == 30
     assert [int((ids == i).sum()) for i in np.unique(ids)] == [len(g) for g in games]

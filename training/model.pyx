@@ -17,7 +17,8 @@
 #
 # Gradients, as the design notes derive them (M = unclipped mask, g = dL/dy):
 #   dL/dC = g h,  dL/dd = g,  dL/da = g C (.) M   (SCReLU: g C (.) 2a (.) M),
-#   dL/dB = dL/da_stm + dL/da_nstm,  dL/dA[f] = sum of dL/da_c over the
+#   dL/dB = dL/da_stm + dL/da_nstm (separate: dL/dB1, dL/dB2 one each),
+#   dL/dA[f] = sum of dL/da_c over the
 #   samples and perspectives where f is active; dL/dP[q] likewise over f%640 = q.
 # g for each loss (p = sigmoid(y scale / K), t the WDL target, z = y scale / K):
 #   mse   L = (p - t)^2                 g = 2 (p - t) p (1 - p) scale / K

@@ -187,7 +187,7 @@ class TorchModel:
             acc += W.index_select(0, by_slot[k]).view(n, 2, H)
         return acc.view(n, 2 * H), rows, inv
 
-    def run(self, batch, backward: bool) -> float:
+    def run(self, batch, backward: bool, loss: str | None = None) -> float:
         """Mean loss of an encoded batch (Trainer._encode); with `backward`,
         its gradients in self.grad for the next step()."""
         stm, nstm, score, target = batch
@@ -198,7 +198,7 @@ class TorchModel:
             h = h * h
         C, d = self.p["C"], self.p["d"]
         y = (h * C).sum(1) + d
-        g, loss = self._loss(y, score, target)
+        g, loss = self._loss(y, score, target, loss or self.cfg.loss)
         if not backward:
             return loss
         gd = g.double().sum()
@@ -223,26 +223,26 @@ class TorchModel:
         """The factorizer row of each transformer row (its transformer's P)."""
         return torch.div(rows, self.R, rounding_mode="floor") * BLOCK + rows % BLOCK
 
-    def _loss(self, y, score, target):
+    def _loss(self, y, score, target, kind: str):
         """dL/dy of each sample (float32, already divided by N) and the mean
         loss, as model.pyx computes them (double where it does)."""
         n, cfg = len(y), self.cfg
         inv_n = _f32(1.0 / n)
-        if cfg.loss != "cp":
+        if kind != "cp":
             t = torch.from_numpy(np.asarray(target, np.float32)).to(self.dev)
             p = (1.0 / (1.0 + torch.exp((-y).double() * SCALE / cfg.K))).float()
             diff = p - t
             p64, e = p.double(), diff.double()
-        if cfg.loss == "mse":
+        if kind == "mse":
             lossv = (diff * diff).double()
             g = (2.0 * e * p64 * (1.0 - p64) * SCALE / cfg.K).float()
-        elif cfg.loss == "huber":
+        elif kind == "huber":
             delta = cfg.huber_delta
             inside = e.abs() <= delta
             lossv = torch.where(inside, 0.5 * e * e, delta * (e.abs() - 0.5 * delta))
             h = torch.where(inside, e, torch.where(e > 0, delta, -delta))      # dL/dp
             g = (h * p64 * (1.0 - p64) * SCALE / cfg.K).float()
-        elif cfg.loss == "ce":
+        elif kind == "ce":
             z = y.double() * SCALE / cfg.K
             t64 = t.double()
             entropy = -(torch.xlogy(t64, t64) + torch.xlogy(1.0 - t64, 1.0 - t64))

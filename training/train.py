@@ -26,7 +26,6 @@ import dataclasses
 import json
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Tuple, List, Optional
@@ -46,7 +45,6 @@ LOSS_ALIASES = {"wdl": "mse"}      #: older --loss names (checkpoints and comman
 NOT_EXPORTABLE = ("a net with separate transformers cannot be exported: the engine's format and "
                   "accumulators have one transformer shared by both perspectives (this one would need "
                   "two accumulators per perspective)")
-ENCODE_SLICE = 4096     #: records per thread when several threads encode a batch
 
 
 @dataclass
@@ -153,8 +151,14 @@ class Model:
         self.step = int(st["step"])
 
 
-def _load_data(specs, min_ply: int, strict: bool = False, report: Optional[D.LoadReport] = None
-               ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+def _load_data(specs, min_ply: int, strict: bool = False,
+               report: Optional[D.LoadReport] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """The usable records and their game numbers (_load_sources without the weights)."""
+    return _load_sources(specs, min_ply, strict, report)[:2]
+
+
+def _load_sources(specs, min_ply: int, strict: bool = False, report: Optional[D.LoadReport] = None
+                  ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
     """The usable records (default_filter) of the data sources (`--data`:
     directories, binary and text files, each PATH or PATH:WEIGHT;
     training/sources.py), the game each comes from (an int per record), and
@@ -270,7 +274,7 @@ class Trainer:
         self.cfg = cfg
         self.run_dir = Path(cfg.run_dir or (str(cfg.out) + ".run"))
         self.data_report = D.LoadReport()
-        recs, game_ids, weights = _load_data(cfg.data, cfg.min_ply, cfg.strict, self.data_report)
+        recs, game_ids, weights = _load_sources(cfg.data, cfg.min_ply, cfg.strict, self.data_report)
         if len(recs) < 2:
             raise ValueError(f"only {len(recs)} usable positions after filtering")
         is_val = split_by_game(game_ids, cfg.val_fraction, np.random.default_rng([cfg.seed, 0xDA7A]))
@@ -285,35 +289,26 @@ class Trainer:
         self.epoch = 0
         self.kind = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}[cfg.optimizer]
         self._scratch = Scratch()          # the native step's buffers, kept between batches
-        self._pool = None                  # threads that encode slices of a batch
         self._remap = None if cfg.king_buckets == "full" else self.model.buckets.remap()
         self.val_batch = self._encode(self.val)
 
     # -- data --------------------------------------------------------------
     def _encode(self, recs, mirror=None):
-        n, threads = len(recs), self.cfg.threads
-        if threads > 1 and n >= 2 * ENCODE_SLICE:
-            # encode_records releases the GIL: slices encode side by side
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(threads, thread_name_prefix="encode")
-            cuts = np.linspace(0, n, min(threads, n // ENCODE_SLICE) + 1).astype(int)
-            jobs = [self._pool.submit(encode_records, recs[a:b], None if mirror is None else mirror[a:b],
-                                      self._remap) for a, b in zip(cuts[:-1], cuts[1:])]
-            stm, nstm, score, result = (np.concatenate(x) for x in zip(*(j.result() for j in jobs)))
-        else:
-            stm, nstm, score, result = encode_records(recs, mirror, self._remap)
+        stm, nstm, score, result = encode_records(recs, mirror, self._remap)
         target = wdl_target(score, result, self.cfg.lam, self.cfg.K)
         return stm, nstm, score, target
 
     # -- one pass -----------------------------------------------------------
-    def _run(self, batch, backward: bool) -> float:
+    def _run(self, batch, backward: bool, kind: Optional[str] = None) -> float:
+        """The batch's mean loss (of `kind`, default --loss); with
+        `backward`, its gradients for the next _step."""
         if self.backend is not None:
-            return self.backend.run(batch, backward)
+            return self.backend.run(batch, backward, kind)
         m, cfg = self.model, self.cfg
         stm, nstm, score, target = batch
         loss, g = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target,
                                    m.gA, m.gP, m.gB, m.gC, m.touched, self._scratch,
-                                   LOSSES[cfg.loss], cfg.K, SCALE, cfg.factorizer, cfg.threads, backward,
+                                   LOSSES[kind or cfg.loss], cfg.K, SCALE, cfg.factorizer, cfg.threads, backward,
                                    ACTIVATIONS[cfg.activation], cfg.huber_delta, cfg.separate_transformers)
         if backward:
             self._gd = g
@@ -339,11 +334,12 @@ class Trainer:
         step_rows(m.d.reshape(1, 1), gd, m.m["d"].reshape(1, 1), m.v["d"].reshape(1, 1), None,
                   *common, Q.D_CLIP, 1)
 
-    def validation_loss(self) -> float:
-        # in training-batch slices, so the scratch buffer stays batch-sized
+    def validation_loss(self, loss: Optional[str] = None) -> float:
+        """The mean `loss` (default --loss) of the validation positions."""
+        # in training-batch slices, so the scratch buffers stay batch-sized
         total, n, bs = 0.0, len(self.val_batch[0]), self.cfg.batch_size
         for s in range(0, n, bs):
-            total += self._run(tuple(x[s:s + bs] for x in self.val_batch), backward=False) * min(bs, n - s)
+            total += self._run(tuple(x[s:s + bs] for x in self.val_batch), False, loss) * min(bs, n - s)
         return total / n
 
     def train_epoch(self) -> dict:
@@ -377,9 +373,11 @@ class Trainer:
             self.backend.pull()           # the Model is the record at every epoch end
         elapsed = time.perf_counter() - t0
         self.epoch += 1
-        rec = {"epoch": self.epoch, "train_loss": total / max(count, 1),
-               "val_loss": self.validation_loss(), "positions_per_second": count / elapsed,
-               "seconds": elapsed, "lr": _lr(cfg, self.epoch - 1, 0.0)}
+        val = self.validation_loss()
+        rec = {"epoch": self.epoch, "train_loss": total / max(count, 1), "val_loss": val,
+               # the MSE of the win probability too, which compares runs with different losses
+               "val_mse": val if cfg.loss == "mse" else self.validation_loss("mse"),
+               "positions_per_second": count / elapsed, "seconds": elapsed, "lr": _lr(cfg, self.epoch - 1, 0.0)}
         self.history.append(rec)
         return rec
 
@@ -468,8 +466,9 @@ def train(cfg: TrainConfig, log=print) -> dict:
         rec = t.train_epoch()
         t.save_checkpoint()
         t.plot()
+        mse = "" if cfg.loss == "mse" else f" (MSE {rec['val_mse']:.6f})"
         log(f"epoch {rec['epoch']}: train loss {rec['train_loss']:.6f}, validation loss "
-            f"{rec['val_loss']:.6f}, {rec['positions_per_second']:.0f} positions/s, lr {rec['lr']:.2e}")
+            f"{rec['val_loss']:.6f}{mse}, {rec['positions_per_second']:.0f} positions/s, lr {rec['lr']:.2e}")
     if cfg.separate_transformers:
         log(f"not exported: {NOT_EXPORTABLE}; the model is in {t.run_dir / 'checkpoint.npz'}")
         return {"history": t.history, "run_dir": str(t.run_dir), "exported": False}
