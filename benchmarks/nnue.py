@@ -237,8 +237,8 @@ def main(argv=None):
     print()
 
     # 3. Search nodes/s, NNUE vs bootstrap.
-    bench_fens = [" ".join(line.split()[:4]) + " 0 1"
-                  for line in (DATA / "bk.epd").read_text().splitlines() if line.strip()][:10]
+    from training.epd import read_fens
+    bench_fens = read_fens(DATA / "bk.epd", limit=10)
     search_bench(None, bench_fens[:2], 6)              # warm up
     boot = search_bench(None, bench_fens, args.depth, args.runs)
     nnue = search_bench(net, bench_fens, args.depth, args.runs)

@@ -77,29 +77,19 @@ class GameRecord:
     reason: str
 
 
-def open_book(path):
+def open_book(path) -> Optional[List[str]]:
+    """The FENs of an EPD book (training/epd.py), None without one.  Checked
+    here, in the parent, so that a bad line is one clear error rather than a
+    traceback from every worker; ValueError naming the file and line."""
     if path is None:
         return None
     from engine.position import Position
-    fens = []
-    with open(path) as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            fen = " ".join(line.split()[:4]) + " 0 1"
-            # Checked here, in the parent, so a bad line is one clear error
-            # rather than a traceback from every worker.
-            try:
-                chess960 = Position(fen).chess960
-            except ValueError as exc:
-                raise ValueError(f"{path}:{lineno}: {exc}") from None
-            if chess960:
-                raise ValueError(f"{path}:{lineno}: Chess960 castling rights cannot be stored in the data format")
-            fens.append(fen)
-    if not fens:
-        raise ValueError(f"{path}: no positions")
-    return fens
+    from training.epd import read_epd
+    records = read_epd(path)
+    for rec in records:
+        if Position(rec.fen).chess960:
+            raise ValueError(f"{path}:{rec.line}: Chess960 castling rights cannot be stored in the data format")
+    return [rec.fen for rec in records]
 
 
 @dataclass
