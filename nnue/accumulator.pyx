@@ -310,9 +310,8 @@ def select_simd(str name=""):
 
 _forced = os.environ.get("LADYA_SIMD", "")
 if ly_kernels_select(_forced.encode()) != 0:
-    import sys
-    print(f"info string LADYA_SIMD={_forced!r} is not available here; using the best path",
-          file=sys.stderr)
+    import logging
+    logging.getLogger(__name__).warning("LADYA_SIMD=%r is not available here; using the best path", _forced)
     ly_kernels_select(b"")
 
 

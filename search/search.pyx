@@ -1175,9 +1175,9 @@ cdef class Searcher:
                 if (bound_only or i == w.pv_idx and not final_only) and (rm.lower or rm.upper):
                     info["bound"] = "lowerbound" if rm.lower else "upperbound"
                 self.on_info(info)
-        except Exception as exc:  # a broken callback must not kill the search
-            import sys
-            print(f"info string on_info failed: {exc!r}", file=sys.stderr)
+        except Exception:  # a broken callback must not kill the search
+            import logging
+            logging.getLogger(__name__).exception("on_info failed")
 
     # Iterative deepening of one thread: the main thread (id 0) keeps the
     # clock, the soft limits and the reports; helpers search until stopped.

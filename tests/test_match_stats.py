@@ -324,7 +324,7 @@ def test_check_sprt():
 
 
 # --------------------------------------------------------------------------
-# The match runner's pairs and SPRT (training/match.py)
+# The match runner's pairs and SPRT (training/match)
 
 def game(number, points_of_engine1):
     """A finished game of engine 1 (White in odd-numbered games)."""
@@ -336,23 +336,24 @@ def game(number, points_of_engine1):
                             result=result, reason="test", kind="normal")
 
 
-def test_tally_counts_a_pair_once_both_games_are_done():
+def test_result_counts_a_pair_once_both_games_are_done():
     from training import match
-    t = match.Tally()
+    t = match.MatchResult()
     # Games finish out of order (concurrency): pair 0 = games 1-2, pair 1 = 3-4.
     assert not t.add(game(2, 1))
     assert not t.add(game(3, 0.5))
-    assert t.ptnml == [0] * 5
+    assert t.pentanomial == [0] * 5
     assert t.add(game(1, 0.5))        # pair 0: 1.5 points
     assert t.add(game(4, 0))          # pair 1: 0.5 points
     assert not t.add(game(5, 1))      # a lone game (odd --games) is no pair
-    assert t.ptnml == [0, 1, 0, 1, 0] and t.pairs == 2
-    assert (t.w, t.d, t.l) == (2, 2, 1)
+    assert t.pentanomial == [0, 1, 0, 1, 0] and t.pairs == 2
+    assert (t.wins, t.draws, t.losses, t.played) == (2, 2, 1, 5)
+    assert t.elo() == ms.pentanomial_elo_interval([0, 1, 0, 1, 0])
 
 
-def test_tally_sprt_decides_on_pairs():
+def test_result_sprt_decides_on_pairs():
     from training import match
-    t = match.Tally(match.Sprt(0.0, 10.0, 0.05, 0.05))
+    t = match.MatchResult(sprt=match.Sprt(0.0, 10.0, 0.05, 0.05))
     number = 0
     while t.decision is None:
         number += 2
@@ -360,21 +361,21 @@ def test_tally_sprt_decides_on_pairs():
         t.add(game(number, 1))
         assert number < 1000
     assert t.decision == "H1" and t.llr() >= t.bounds()[1]
-    assert t.ptnml == [0, 0, 0, 0, number // 2]
+    assert t.pentanomial == [0, 0, 0, 0, number // 2]
     # The decision stands while the pairs in flight finish.
     t.add(game(number + 1, 0))
     t.add(game(number + 2, 0))
     assert t.decision == "H1"
 
 
-def test_tally_llr_follows_the_model():
+def test_result_llr_follows_the_model():
     from training import match
     for model in ("normalized", "logistic"):
-        t = match.Tally(match.Sprt(0.0, 10.0, 0.05, 0.05, model))
+        t = match.MatchResult(sprt=match.Sprt(0.0, 10.0, 0.05, 0.05, model))
         for number, pts in enumerate((1, 0.5, 1, 1, 0, 0.5, 1, 0.5), start=1):
             t.add(game(number, pts))
-        assert t.ptnml == [0, 1, 0, 2, 1]
-        assert t.llr() == ms.pentanomial_llr(t.ptnml, 0.0, 10.0, model)
+        assert t.pentanomial == [0, 1, 0, 2, 1]
+        assert t.llr() == ms.pentanomial_llr(t.pentanomial, 0.0, 10.0, model)
 
 
 def test_parse_sprt():
@@ -392,31 +393,50 @@ def test_parse_sprt():
             parse_sprt(bad)
 
 
-def test_sprt_match_stops_after_whole_pairs(tmp_path, monkeypatch, capsys):
+def test_sprt_match_stops_after_whole_pairs(tmp_path, monkeypatch):
     """run_match with three games at a time and an SPRT: it stops once the
     SPRT decides, before the cap, and every game played belongs to a
     finished pair.  Games are simulated (engine 1 wins every one)."""
     import asyncio
     import random
     from training import match
+    from training.match import cli
+    from training.match import game as match_game
     rng = random.Random(3)
 
-    async def fake_game(number, opening, fen, players, white, names, args):
+    async def fake_game(number, opening, fen, players, white, names, config):
         await asyncio.sleep(rng.uniform(0, 0.002))
         return game(number, 1)
 
-    monkeypatch.setattr(match, "play_game", fake_game)
+    monkeypatch.setattr(match_game, "play_game", fake_game)
     book = tmp_path / "book.epd"
     book.write_text(chess.STARTING_FEN + "\n")
-    args = match.build_parser().parse_args(
+    config = cli.config_from_args(cli.build_parser().parse_args(
         ["--name1", "new", "--name2", "old", "--games", "1000", "--concurrency", "3",
-         "--openings", str(book), "--sprt", "elo0=0", "elo1=10", "alpha=0.05", "beta=0.05"])
-    args.tc_base, args.tc_inc = match.parse_tc(args.tc)
-    args.sprt = match.parse_sprt(args.sprt)
-    t = asyncio.run(match.run_match(args))
-    assert t.decision == "H1"
-    assert t.n < 1000 and t.n % 2 == 0 and t.pairs == t.n // 2 == t.ptnml[4]
-    out = capsys.readouterr().out
-    assert f"Ptnml(0-2): {t.ptnml}" in out
+         "--openings", str(book), "--sprt", "elo0=0", "elo1=10", "alpha=0.05", "beta=0.05"]))
+    assert config.sprt == match.Sprt(0.0, 10.0, 0.05, 0.05, "normalized")
+    t = asyncio.run(match.run_match(config))
+    assert t.decision == "H1" and t.names == ("new", "old")
+    assert t.played < 1000 and t.played % 2 == 0 and t.pairs == t.played // 2 == t.pentanomial[4]
+    out = cli.report(t, config)
+    assert f"Ptnml(0-2): {t.pentanomial}" in out
     assert "H1 accepted (nElo >= 10)" in out and "(-2.94, 2.94)" in out
     assert "normalized model" in out
+
+
+def test_match_settings_that_cannot_run_are_value_errors(tmp_path):
+    """The library raises ValueError (the command line turns it into exit
+    status 2 with the message), never SystemExit."""
+    from training import match
+    from training.match import cli
+    bad = [dict(games=0), dict(concurrency=0), dict(tc="fast"), dict(tc="0+1"),
+           dict(games=7, sprt=match.Sprt(0, 10, 0.05, 0.05)), dict(sprt=match.Sprt(10, 0, 0.05, 0.05)),
+           dict(openings=tmp_path / "missing.epd"), dict(margin=-1.0)]
+    for kw in bad:
+        with pytest.raises(ValueError):
+            match.MatchConfig(**kw).check()
+    with pytest.raises(ValueError, match="Name=Value"):
+        cli.parse_options(["Hash"])
+    with pytest.raises(ValueError, match="protocol"):
+        match.EngineSpec("/bin/true", protocol="cecp")
+    assert cli.main(["--games", "0"]) == 2

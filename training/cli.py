@@ -5,7 +5,6 @@ engine/cli.py registers these subcommands with `add_parsers(subparsers)`.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import typing
 
@@ -87,22 +86,6 @@ def add_parsers(sub) -> None:
     add_tune_parser(sub)
 
 
-class _StderrHandler(logging.Handler):
-    """'warning: ...' lines on whatever sys.stderr is when they are logged."""
-
-    def emit(self, record) -> None:
-        print(f"{record.levelname.lower()}: {self.format(record)}", file=sys.stderr)
-
-
-def _show_warnings() -> None:
-    """Let the library's warnings (a skipped data file, ...) reach the user."""
-    log = logging.getLogger("training")
-    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
-        log.addHandler(_StderrHandler())
-    if log.level == logging.NOTSET:
-        log.setLevel(logging.WARNING)
-
-
 # Options whose command-line names differ from the field names.
 _FLAG_NAMES = {"lam": "--lambda", "K": "--k"}
 
@@ -156,7 +139,6 @@ def add_config_arguments(parser, cls, required=()) -> None:
 
 
 def loop_command(args) -> int:
-    _show_warnings()
     import dataclasses
     from training.loop import Loop, LoopConfig
     cfg = LoopConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(LoopConfig)})
@@ -174,7 +156,6 @@ def loop_command(args) -> int:
 
 
 def train_command(args) -> int:
-    _show_warnings()
     import dataclasses
     from training.train import TrainConfig, train
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
@@ -190,7 +171,6 @@ def train_command(args) -> int:
 
 
 def datagen_command(args) -> int:
-    _show_warnings()
     from training.datagen import DatagenConfig, run
     default_amount = args.positions is None and args.games is None
     cfg = DatagenConfig(out=args.out,
@@ -253,7 +233,6 @@ def _left_out(report: D.LoadReport) -> str:
 
 
 def data_command(args) -> int:
-    _show_warnings()
     report = D.LoadReport()
 
     def load():
@@ -416,9 +395,11 @@ def tune_command(args) -> int:
 
 
 def main(argv=None) -> int:  # for `python -m training.cli`
+    from engine.cli import configure_logging
     parser = argparse.ArgumentParser(prog="ladya")
     add_parsers(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
+    configure_logging()
     return args.func(args)
 
 

@@ -23,6 +23,7 @@ export -- is this file's, whichever runs the step.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass, field, asdict
@@ -37,6 +38,8 @@ from training.buckets import BLOCK, layout
 from training.model import forward_backward, encode_records, wdl_target, LOSS_WDL, LOSS_CP
 from training.optim import step_rows, OPTIMIZERS
 from nnue.format import ACTIVATIONS, SCALE
+
+LOGGER = logging.getLogger(__name__)
 
 NATIVE = "native"       #: --device of the Cython trainer (the default)
 
@@ -410,8 +413,10 @@ class Trainer:
         return {"quantization_error": qerr, "eval_difference": Q.eval_difference(fnet, qnet, fens)}
 
 
-def train(cfg: TrainConfig, log=print) -> dict:
-    """Run the whole training as configured; returns the final report."""
+def train(cfg: TrainConfig, log=None) -> dict:
+    """Run the whole training as configured; returns the final report.
+    `log` receives each progress message (default: this module's logger at INFO)."""
+    log = LOGGER.info if log is None else log
     t = Trainer(cfg)
     left_out = t.data_report.summary()
     log(f"data: {len(t.train)} training and {len(t.val)} validation positions"
