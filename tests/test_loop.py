@@ -187,3 +187,23 @@ def test_gate_options_on_the_command_line(tmp_path):
     for bad in (["--games", "7"], ["--elo0", "5", "--elo1", "0"], ["--sprt-model", "bayesian"]):
         run = _loop(tmp_path / "bad", *bad)
         assert run.returncode == 2 and "error" in run.stderr
+
+
+def test_options_take_their_help_from_the_field_metadata():
+    """`ladya train` and `ladya loop` have one option per config field, its
+    help the field's metadata["help"]."""
+    import argparse
+    import dataclasses
+    from training.cli import add_parsers
+    from training.loop import LoopConfig
+    from training.train import TrainConfig
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    add_parsers(sub)
+    for name, cls in (("train", TrainConfig), ("loop", LoopConfig)):
+        helps = {a.dest: a.help for a in sub.choices[name]._actions}
+        for f in dataclasses.fields(cls):
+            assert f.metadata.get("help"), f"{cls.__name__}.{f.name} has no help"
+            if f.name != "progress":
+                assert f.metadata["help"] in helps[f.name]
+    assert "the one shipped, training/books" in helps["openings"]

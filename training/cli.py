@@ -90,18 +90,6 @@ def add_parsers(sub) -> None:
 _FLAG_NAMES = {"lam": "--lambda", "K": "--k"}
 
 
-def _field_docs(cls) -> dict:
-    """The `#:` comments of a dataclass's fields, by field name."""
-    import inspect
-    import re
-    docs = {}
-    for line in inspect.getsource(cls).splitlines():
-        m = re.match(r"\s+(\w+):.*#:\s*(.*)$", line)
-        if m:
-            docs[m.group(1)] = m.group(2)
-    return docs
-
-
 def _optional_type(hint) -> type:
     """int for Optional[int] (float, str alike): how to parse a field whose default is None."""
     kinds = [k for k in typing.get_args(hint) if k is not type(None)]
@@ -109,9 +97,9 @@ def _optional_type(hint) -> type:
 
 
 def add_config_arguments(parser, cls, required=()) -> None:
-    """One option per field of the dataclass `cls`, documented by the field's comment."""
+    """One option per field of the dataclass `cls`, its help the field's
+    metadata["help"] (dataclasses.field(metadata={"help": ...}))."""
     import dataclasses
-    docs = _field_docs(cls)
     defaults = cls()
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -119,7 +107,7 @@ def add_config_arguments(parser, cls, required=()) -> None:
             continue
         flag = _FLAG_NAMES.get(f.name, "--" + f.name.replace("_", "-"))
         default = getattr(defaults, f.name)
-        help_text = docs.get(f.name, "")
+        help_text = f.metadata.get("help", "")
         if isinstance(default, list):
             parser.add_argument(flag, dest=f.name, nargs="+", required=f.name in required,
                                 default=default, help=help_text)

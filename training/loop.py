@@ -45,35 +45,48 @@ BOOTSTRAP = "bootstrap"
 
 @dataclass
 class LoopConfig:
-    workdir: str = "ladya-loop"                      #: work directory (resumed if it exists)
-    generations: int = 3                             #: generations to run in total
-    positions: int = 200_000                         #: self-play positions per generation
-    nodes: int = 5000                                #: soft node limit per self-play move
-    workers: Optional[int] = None                    #: self-play processes (default: every core, or every CPU of the --ray cluster)
-    ray: Optional[str] = None                        #: self-play on this Ray cluster ('auto', HOST:PORT; as ladya datagen --ray)
-    window: int = 3                                  #: train on the data of this many latest generations
-    epochs: int = 20                                 #: training epochs per generation
-    batch_size: int = 4096                           #: small batches: a generation's data needs many steps
-    lr: float = 4e-3
-    lam: float = 0.75                                #: lambda: weight of the search score in the target
-    hidden: int = 256
-    king_buckets: str = "full"                       #: king-square layout of the trained weight blocks (ladya train --king-buckets)
-    king_lr: float = 1.0                             #: learning-rate factor of the king-specific weights (0: king-independent net)
-    mirror: float = 0.5                              #: share of positions mirrored a<->h while training
-    activation: str = "screlu"                       #: screlu (squared clipped ReLU) | crelu
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)  #: trainer threads
-    fine_tune: bool = True                           #: start training from the best net (else from scratch)
-    games: int = 1000                                #: cap on the games of each gating match (even: pairs)
-    tc: str = "5+0.05"                               #: gating match time control, seconds+increment
-    concurrency: int = 1                             #: games played at once in the gating match
-    openings: Optional[str] = None                   #: EPD book of the gating matches (default: the one shipped, training/books)
-    elo0: float = 0.0                                #: gating SPRT H0: new net at most this much stronger (nElo; Elo if logistic)
-    elo1: float = 10.0                               #: gating SPRT H1: new net at least this much stronger (nElo; Elo if logistic)
-    sprt_model: str = elo.DEFAULT_SPRT_MODEL         #: gating SPRT model: normalized (as fastchess, fishtest) | logistic
-    alpha: float = 0.05                              #: gating SPRT: chance of promoting a net that is not stronger
-    beta: float = 0.05                               #: gating SPRT: chance of rejecting a net that is stronger
-    seed: int = 1
-    progress: bool = True
+    workdir: str = field(default="ladya-loop", metadata={"help": "work directory (resumed if it exists)"})
+    generations: int = field(default=3, metadata={"help": "generations to run in total"})
+    positions: int = field(default=200_000, metadata={"help": "self-play positions per generation"})
+    nodes: int = field(default=5000, metadata={"help": "soft node limit per self-play move"})
+    workers: Optional[int] = field(default=None, metadata={
+        "help": "self-play processes (default: every core, or every CPU of the --ray cluster)"})
+    ray: Optional[str] = field(default=None, metadata={
+        "help": "self-play on this Ray cluster ('auto', HOST:PORT; as ladya datagen --ray)"})
+    window: int = field(default=3, metadata={"help": "train on the data of this many latest generations"})
+    epochs: int = field(default=20, metadata={"help": "training epochs per generation"})
+    batch_size: int = field(default=4096, metadata={
+        "help": "small batches: a generation's data needs many steps"})
+    lr: float = field(default=4e-3, metadata={"help": "learning rate (peak, before the schedule)"})
+    lam: float = field(default=0.75, metadata={"help": "lambda: weight of the search score in the target"})
+    hidden: int = field(default=256, metadata={"help": "width of the hidden layer (a multiple of 32)"})
+    king_buckets: str = field(default="full", metadata={
+        "help": "king-square layout of the trained weight blocks (ladya train --king-buckets)"})
+    king_lr: float = field(default=1.0, metadata={
+        "help": "learning-rate factor of the king-specific weights (0: king-independent net)"})
+    mirror: float = field(default=0.5, metadata={"help": "share of positions mirrored a<->h while training"})
+    activation: str = field(default="screlu", metadata={"help": "screlu (squared clipped ReLU) | crelu"})
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1, metadata={"help": "trainer threads"})
+    fine_tune: bool = field(default=True, metadata={
+        "help": "start training from the best net (else from scratch)"})
+    games: int = field(default=1000, metadata={"help": "cap on the games of each gating match (even: pairs)"})
+    tc: str = field(default="5+0.05", metadata={"help": "gating match time control, seconds+increment"})
+    concurrency: int = field(default=1, metadata={"help": "games played at once in the gating match"})
+    openings: Optional[str] = field(default=None, metadata={
+        "help": "EPD book of the gating matches (default: the one shipped, training/books)"})
+    elo0: float = field(default=0.0, metadata={
+        "help": "gating SPRT H0: new net at most this much stronger (nElo; Elo if logistic)"})
+    elo1: float = field(default=10.0, metadata={
+        "help": "gating SPRT H1: new net at least this much stronger (nElo; Elo if logistic)"})
+    sprt_model: str = field(default=elo.DEFAULT_SPRT_MODEL, metadata={
+        "help": "gating SPRT model: normalized (as fastchess, fishtest) | logistic"})
+    alpha: float = field(default=0.05, metadata={
+        "help": "gating SPRT: chance of promoting a net that is not stronger"})
+    beta: float = field(default=0.05, metadata={
+        "help": "gating SPRT: chance of rejecting a net that is stronger"})
+    seed: int = field(default=1, metadata={
+        "help": "random seed (self-play, training, openings of the gating match)"})
+    progress: bool = field(default=True, metadata={"help": "show progress bars"})
 
 
 def match_record(result, opponent: str, tc: str) -> dict:

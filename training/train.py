@@ -46,37 +46,52 @@ NATIVE = "native"       #: --device of the Cython trainer (the default)
 
 @dataclass
 class TrainConfig:
-    data: List[str] = field(default_factory=list)   #: data files or directories (.ldat, or .txt text format)
-    out: str = "net.nnue"                            #: exported net
-    epochs: int = 10
-    batch_size: int = 16384
-    lr: float = 1e-3                                 #: learning rate (peak, before the schedule)
-    optimizer: str = "adam"                          #: sgd | momentum | rmsprop | adam
-    beta1: float = 0.9                               #: Adam beta1 / momentum coefficient
-    beta2: float = 0.999                             #: Adam beta2 / RMSProp decay
-    eps: float = 1e-8
-    lam: float = 0.75                                #: lambda: weight of the search score (1 - lambda: game result)
-    K: float = 400.0                                 #: centipawns per logit in the sigmoid
-    loss: str = "wdl"                                #: wdl (MSE in win probability) | cp (MSE on scores)
-    schedule: str = "cosine"                         #: constant | step | cosine
-    step_every: int = 4                              #: step schedule: epochs per decay
-    step_gamma: float = 0.3                          #: step schedule: decay factor
-    hidden: int = 256
-    activation: str = "screlu"                       #: screlu (squared clipped ReLU) | crelu (clipped ReLU)
-    factorizer: bool = True                          #: king-independent virtual features
-    init: Optional[str] = None                       #: start from this .nnue (fine-tuning)
-    val_fraction: float = 0.05
-    min_ply: int = D.MIN_PLY                         #: skip the first plies of each game
-    strict: bool = False                             #: stop at damaged data (default: skip it with a warning)
-    king_buckets: str = "full"                       #: king-square layout of the weight blocks: none | full | mirror4 | mirror8 | mirror16 | mirror32 (training/buckets.py)
-    king_lr: float = 1.0                             #: learning-rate factor of the king-specific rows A (0 freezes them: with the factorizer, a king-independent net)
-    mirror: float = 0.5                              #: share of training positions mirrored a<->h each epoch (augmentation; 0 = off)
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
-    device: str = NATIVE                             #: native (the Cython trainer) | cpu | cuda | cuda:N (the same model in PyTorch: pip install 'ladya[gpu]')
-    seed: int = 1
-    run_dir: Optional[str] = None                    #: checkpoints and plots (default: OUT.run/)
-    resume: bool = False
-    progress: bool = True
+    data: List[str] = field(default_factory=list, metadata={
+        "help": "data files or directories (.ldat, or .txt text format)"})
+    out: str = field(default="net.nnue", metadata={"help": "exported net"})
+    epochs: int = field(default=10, metadata={"help": "passes over the training data"})
+    batch_size: int = field(default=16384, metadata={"help": "positions per optimizer step"})
+    lr: float = field(default=1e-3, metadata={"help": "learning rate (peak, before the schedule)"})
+    optimizer: str = field(default="adam", metadata={"help": "sgd | momentum | rmsprop | adam"})
+    beta1: float = field(default=0.9, metadata={"help": "Adam beta1 / momentum coefficient"})
+    beta2: float = field(default=0.999, metadata={"help": "Adam beta2 / RMSProp decay"})
+    eps: float = field(default=1e-8, metadata={"help": "optimizer epsilon (Adam, RMSProp)"})
+    lam: float = field(default=0.75, metadata={
+        "help": "lambda: weight of the search score (1 - lambda: game result)"})
+    K: float = field(default=400.0, metadata={"help": "centipawns per logit in the sigmoid"})
+    loss: str = field(default="wdl", metadata={"help": "wdl (MSE in win probability) | cp (MSE on scores)"})
+    schedule: str = field(default="cosine", metadata={"help": "constant | step | cosine"})
+    step_every: int = field(default=4, metadata={"help": "step schedule: epochs per decay"})
+    step_gamma: float = field(default=0.3, metadata={"help": "step schedule: decay factor"})
+    hidden: int = field(default=256, metadata={"help": "width of the hidden layer (a multiple of 32)"})
+    activation: str = field(default="screlu", metadata={
+        "help": "screlu (squared clipped ReLU) | crelu (clipped ReLU)"})
+    factorizer: bool = field(default=True, metadata={"help": "king-independent virtual features"})
+    init: Optional[str] = field(default=None, metadata={"help": "start from this .nnue (fine-tuning)"})
+    val_fraction: float = field(default=0.05, metadata={
+        "help": "share of the positions held out for validation"})
+    min_ply: int = field(default=D.MIN_PLY, metadata={"help": "skip the first plies of each game"})
+    strict: bool = field(default=False, metadata={
+        "help": "stop at damaged data (default: skip it with a warning)"})
+    king_buckets: str = field(default="full", metadata={
+        "help": "king-square layout of the weight blocks: none | full | mirror4 | mirror8 | mirror16 | "
+                "mirror32 (training/buckets.py)"})
+    king_lr: float = field(default=1.0, metadata={
+        "help": "learning-rate factor of the king-specific rows A (0 freezes them: with the factorizer, a "
+                "king-independent net)"})
+    mirror: float = field(default=0.5, metadata={
+        "help": "share of training positions mirrored a<->h each epoch (augmentation; 0 = off)"})
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1, metadata={"help": "trainer threads"})
+    device: str = field(default=NATIVE, metadata={
+        "help": "native (the Cython trainer) | cpu | cuda | cuda:N (the same model in PyTorch: pip "
+                "install 'ladya[gpu]')"})
+    seed: int = field(default=1, metadata={
+        "help": "random seed (initial weights, shuffling, validation split)"})
+    run_dir: Optional[str] = field(default=None, metadata={
+        "help": "checkpoints and plots (default: OUT.run/)"})
+    resume: bool = field(default=False, metadata={
+        "help": "continue from the checkpoint in the run directory"})
+    progress: bool = field(default=True, metadata={"help": "show a progress bar"})
 
 
 class Model:
