@@ -132,7 +132,7 @@ def play_game(searcher, opening: Opening, cfg: DatagenConfig) -> GameRecord:
     from search.limits import Limits
     limits = Limits(depth=cfg.depth, soft_nodes=cfg.nodes if cfg.depth is None else None)
     searcher.clear()
-    fens, scores, plies, flags = [], [], [], []
+    recs: List[np.ndarray] = []      # the result is set once the game is over
     win_run = draw_run = 0
     result = None
     reason = ""
@@ -150,7 +150,7 @@ def play_game(searcher, opening: Opening, cfg: DatagenConfig) -> GameRecord:
                       else "fifty moves" if pos.halfmove_clock >= 100 else "repetition")
             break
         res = searcher.search(pos, limits)
-        fl = D.FLAG_GAME_START if not fens else 0
+        fl = D.FLAG_GAME_START if not recs else 0
         if pos.is_check():
             fl |= D.FLAG_IN_CHECK
         if res.score_mate is not None:
@@ -161,10 +161,7 @@ def play_game(searcher, opening: Opening, cfg: DatagenConfig) -> GameRecord:
         best = res.bestmove
         if len(best) == 5 or pos.is_capture(best):
             fl |= D.FLAG_NOISY_BEST
-        fens.append(pos.fen())
-        scores.append(score)
-        plies.append(ply)
-        flags.append(fl)
+        recs.append(D.pack_position(pos, score, 0, ply, fl))
         if ply < len(opening.moves):
             pos.push_uci(opening.moves[ply])
             ply += 1
@@ -189,10 +186,9 @@ def play_game(searcher, opening: Opening, cfg: DatagenConfig) -> GameRecord:
             break
         pos.push_uci(best)
         ply += 1
-    recs = np.zeros(len(fens), D.RECORD)
-    for i in range(len(fens)):
-        recs[i] = D.pack_position(fens[i], scores[i], result, plies[i], flags[i])
-    return GameRecord(recs, result, reason)
+    out = np.array(recs, D.RECORD)
+    out["result"] = result
+    return GameRecord(out, result, reason)
 
 
 def _next_stream(out: Path) -> int:

@@ -24,7 +24,7 @@ from cython.parallel cimport prange
 from libc.math cimport exp, log
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint64_t, int8_t, int16_t
 from nnue.features cimport halfkp_index, HALFKP_FEATURES
-from engine.bitboard cimport pop_lsb
+from engine.record cimport unpack_pieces, RECORD_MAX_PIECES
 from training.float_kernels cimport lyf, lyf_select
 
 import numpy as np
@@ -50,7 +50,8 @@ def encode_records(recs, mirror=None, remap=None):
     <-> h): the same evaluation, since the features do not see castling
     rights, with the kings on other squares (training augmentation).
     `remap` (optional int32 [40960], training/buckets.py) maps each HalfKP
-    index to the row the trainer fits (king buckets)."""
+    index to the row the trainer fits (king buckets).  The pieces are
+    decoded by the record codec's unpack_pieces (engine/record.pyx)."""
     cdef Py_ssize_t n = len(recs)
     mirror_a = np.zeros(n, np.uint8) if mirror is None else \
         np.ascontiguousarray(mirror, dtype=np.bool_).view(np.uint8)
@@ -77,35 +78,25 @@ def encode_records(recs, mirror=None, remap=None):
     cdef float[::1] sc = score_a
     cdef float[::1] res = result_a
     cdef Py_ssize_t i, bad = -1
-    cdef int sq, k, code, side, j_s, j_n, c
+    cdef int k, side, j_s, j_n, c
     cdef int kings[2]
-    cdef int sqs[32]
-    cdef int codes[32]
+    cdef int sqs[RECORD_MAX_PIECES]
+    cdef int codes[RECORD_MAX_PIECES]
     cdef int count
-    cdef uint64_t o
     with nogil:
         for i in range(n):
-            o = occ[i]
             fx = 7 if flip[i] else 0
-            count = 0
+            count = unpack_pieces(occ[i], &pieces[i, 0], sqs, codes)
+            if count < 0:
+                bad = i
+                break
             kings[0] = kings[1] = -1
-            while o:
-                sq = pop_lsb(&o)
-                if count >= 32:
-                    bad = i
-                    break
-                code = (pieces[i, count >> 1] >> (4 * (count & 1))) & 15
-                if code == 0 or code == 7 or code == 8 or code == 15:
-                    bad = i
-                    break
-                sq = sq ^ fx
-                if (code & 7) == 6:
-                    if kings[code >> 3] != -1:
+            for k in range(count):
+                sqs[k] = sqs[k] ^ fx
+                if (codes[k] & 7) == 6:
+                    if kings[codes[k] >> 3] != -1:
                         bad = i
-                    kings[code >> 3] = sq
-                sqs[count] = sq
-                codes[count] = code
-                count += 1
+                    kings[codes[k] >> 3] = sqs[k]
             if bad != -1 or kings[0] == -1 or kings[1] == -1:
                 bad = i
                 break
