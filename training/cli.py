@@ -362,8 +362,6 @@ def add_tune_parser(sub) -> None:
 
 def tune_command(args) -> int:
     from training import spsa
-    _show_warnings()
-    logging.getLogger("training").setLevel(logging.INFO)
     cfg = spsa.SpsaConfig(out=args.out, params=spsa.parse_params(args.params), pairs=args.pairs,
                           batch=args.batch, r_end=args.r_end, seed=args.seed,
                           nodes=args.nodes if args.tc is None else None, tc=args.tc,

@@ -13,16 +13,16 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
 from training import elo
+from training.match.engines import ladya_command
 
 # Ladya as a command line that works installed or from a checkout.
-LADYA_CMD = f"{shlex.quote(sys.executable)} -m engine"
+LADYA_CMD = shlex.join(ladya_command())
 
 FINISHED = re.compile(r"^Finished game (\d+) \((.+) vs (.+)\): (1-0|0-1|1/2-1/2) \{(.*)\}\s*$")
 # fastchess's own words for a forfeit (src/.../game termination messages)
