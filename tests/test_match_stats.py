@@ -440,3 +440,31 @@ def test_match_settings_that_cannot_run_are_value_errors(tmp_path):
     with pytest.raises(ValueError, match="protocol"):
         match.EngineSpec("/bin/true", protocol="cecp")
     assert cli.main(["--games", "0"]) == 2
+
+
+def test_the_runner_logs_instead_of_printing(tmp_path, monkeypatch, capsys, caplog):
+    """A library user sees nothing on stdout or stderr: each game is a record
+    on the `training.match` logger (the command line shows them)."""
+    import asyncio
+    import logging
+    from training import match
+    from training.match import game as match_game
+
+    async def fake_game(number, opening, fen, players, white, names, config):
+        await asyncio.sleep(0)
+        return game(number, 0.5)
+
+    monkeypatch.setattr(match_game, "play_game", fake_game)
+    for name in ("training", "training.match"):      # as an application that set up no logging
+        monkeypatch.setattr(logging.getLogger(name), "handlers", [])
+    book = tmp_path / "book.epd"
+    book.write_text(chess.STARTING_FEN + "\n")
+    with caplog.at_level(logging.INFO, logger="training.match"):
+        result = match.play_match(match.MatchConfig(engine1=match.EngineSpec(name="a"),
+                                                    engine2=match.EngineSpec(name="b"),
+                                                    games=4, openings=book))
+    assert capsys.readouterr() == ("", "")
+    assert (result.draws, result.pentanomial) == (4, [0, 0, 2, 0, 0])
+    games = [m for m in caplog.messages if m.startswith("Game")]
+    assert len(games) == 4 and games[-1].endswith(result.status())
+    assert caplog.messages[0].startswith("Match a vs b: 4 games")
