@@ -88,7 +88,6 @@ MATE_SCORE = 32000
 EXTENSION = ".ldat"
 
 
-
 class DataError(ValueError):
     """A data file that is not ours, or is corrupt."""
 
