@@ -352,7 +352,8 @@ def add_tune_parser(sub) -> None:
     limit.add_argument("--nodes", type=int, default=None, help="node limit per move (default 5000)")
     limit.add_argument("--tc", default=None, help="time control instead, e.g. 10+0.1")
     t.add_argument("--concurrency", type=int, default=1, help="games at a time (the cores)")
-    t.add_argument("--book", required=True, help="EPD file of openings, e.g. ../shared/data/openings.epd")
+    t.add_argument("--book", default=None,
+                   help="EPD file of openings (default: the book shipped in training/books)")
     t.add_argument("--eval", dest="eval_file", default=None, help="EvalFile for both engines")
     t.add_argument("--engine", default=None, help="engine command (default: this Python's Ladya)")
     t.add_argument("--seed", type=int, default=d.seed)

@@ -107,7 +107,10 @@ def command(engine1: str, engine2: str, games: int, tc: Optional[str] = "10+0.1"
     """The fastchess command line of a match of `games` games (even: pairs)."""
     if games < 2 or games % 2:
         raise ValueError(f"games must be even and at least 2 (pairs), got {games}")
-    if openings is None or not Path(openings).is_file():
+    if openings is None:                # the book shipped in the package
+        from training import books
+        openings = str(books.default_book())
+    if not Path(openings).is_file():
         raise ValueError(f"openings file not found: {openings}")
     fc = binary()
     if fc is None:
