@@ -15,9 +15,12 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
 from search.limits import Limits, MAX_THREADS
+
+if TYPE_CHECKING:
+    from search.result import Info
 
 ENGINE_NAME = "Ladya"
 ENGINE_AUTHOR = "the Ladya developers"
@@ -261,25 +264,27 @@ def parse_setoption(tokens: Sequence[str]) -> Tuple[str, Optional[str]]:
     return " ".join(name_tokens), value
 
 
-def format_info(d: dict) -> str:
-    """One `info` line from a search report (see search.search.Searcher)."""
-    if "string" in d:
-        return "info string " + str(d["string"])
+def format_info(info: Info) -> str:
+    """One `info` line from a search report (search.result.Info)."""
+    if info.string is not None:
+        return "info string " + info.string
     parts = ["info"]
     for key in ("depth", "seldepth", "multipv"):
-        if d.get(key) is not None:
-            parts += [key, str(d[key])]
-    if d.get("score_mate") is not None:
-        parts += ["score", "mate", str(d["score_mate"])]
-    elif d.get("score_cp") is not None:
-        parts += ["score", "cp", str(d["score_cp"])]
-    if d.get("bound") in ("lowerbound", "upperbound") and len(parts) > 1 and "score" in parts:
-        parts.append(d["bound"])
-    for key in ("nodes", "nps", "hashfull", "time"):
-        if d.get(key) is not None:
-            parts += [key, str(d[key])]
-    if d.get("pv"):
-        parts += ["pv"] + list(d["pv"])
+        value = getattr(info, key)
+        if value is not None:
+            parts += [key, str(value)]
+    if info.score is not None:
+        parts += ["score", info.score.uci()]
+        if info.lowerbound:
+            parts.append("lowerbound")
+        elif info.upperbound:
+            parts.append("upperbound")
+    for key, value in (("nodes", info.nodes), ("nps", info.nps), ("hashfull", info.hashfull),
+                       ("time", info.time_ms)):
+        if value is not None:
+            parts += [key, str(value)]
+    if info.pv:
+        parts += ["pv"] + list(info.pv)
     return " ".join(parts)
 
 
@@ -541,8 +546,8 @@ class UciEngine:
             best, ponder = (legal[0] if legal else None), None
         self.send(format_bestmove(best, ponder))
 
-    def _on_info(self, d: dict) -> None:
-        self.send(format_info(d))
+    def _on_info(self, info: Info) -> None:
+        self.send(format_info(info))
 
     def _stop(self, args) -> None:
         self.wait_search()

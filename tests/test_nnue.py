@@ -320,7 +320,7 @@ def test_refresh_cache_is_not_shared_between_nets():
         for fen in fens:
             searcher.clear()
             r = searcher.search(Position(fen), Limits(depth=5))
-            out.append((r.bestmove, r.score_cp, r.nodes))
+            out.append((r.bestmove, r.score, r.nodes))
         return out
 
     switched = Searcher()
@@ -632,7 +632,7 @@ def search_all(simd, net):
     for fen, c960 in SEARCH_FENS:
         searcher.clear()
         r = searcher.search(Position(fen, chess960=c960), Limits(depth=6))
-        out.append((r.bestmove, r.nodes, r.score_cp, r.score_mate, r.depth, tuple(r.pv)))
+        out.append((r.bestmove, r.nodes, r.score, r.depth, tuple(r.pv)))
     return out
 
 
@@ -640,7 +640,7 @@ def test_search_with_a_net(restore_simd):
     _, _, net = nets(256, 8)
     results = {simd: search_all(simd, net) for simd in SIMD_PATHS}
     best = results[SIMD_PATHS[0]]
-    for (fen, c960), (move, nodes, cp, mate, depth, pv) in zip(SEARCH_FENS, best):
+    for (fen, c960), (move, nodes, score, depth, pv) in zip(SEARCH_FENS, best):
         board = chess.Board(fen, chess960=c960)
         if board.is_checkmate():
             assert move == "0000"

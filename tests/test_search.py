@@ -7,6 +7,7 @@ import chess
 import pytest
 
 from engine.position import Position
+from search.result import Cp, Info, Mate
 from search.limits import Limits
 from search.search import Searcher
 
@@ -53,7 +54,7 @@ def _reply_loses(board, reply, moves):
 def test_finds_mate_with_exact_distance(fen, n):
     s = Searcher(16)
     res = s.search(Position(fen), Limits(depth=2 * n + 4))
-    assert res.score_mate == n
+    assert res.score == Mate(n)
     board = chess.Board(fen)
     for uci in res.pv[: 2 * n - 1]:
         move = chess.Move.from_uci(uci)
@@ -69,27 +70,27 @@ def test_mated_side_sees_negative_mate():
     board = chess.Board(MATES[1][0])
     board.push_uci("h6h7")  # now Black is mated in one whatever it does
     res = Searcher(16).search(Position(board.fen()), Limits(depth=6))
-    assert res.score_mate == -1
+    assert res.score == Mate(-1)
 
 
 def test_mate_limit_stops_early():
     res = Searcher(16).search(Position(MATES[3][0]), Limits(mate=2))
-    assert res.score_mate == 2 and res.depth < 20
+    assert res.score == Mate(2) and res.depth < 20
 
 
 def test_no_legal_moves():
     stalemate = Searcher(4).search(Position("7k/5Q2/6K1/8/8/8/8/8 b - - 0 1"), Limits(depth=3))
-    assert stalemate.bestmove == "0000" and stalemate.score_cp == 0
+    assert stalemate.bestmove == "0000" and stalemate.score == Cp(0)
     mated = Searcher(4).search(Position("R6k/8/6K1/8/8/8/8/8 b - - 0 1"), Limits(depth=3))
-    assert mated.bestmove == "0000" and mated.score_mate == 0
+    assert mated.bestmove == "0000" and mated.score == Mate(0)
 
 
 def test_fifty_move_rule_scores_draw():
     fen = "8/8/8/4k3/8/8/8/3QK3 w - - {} 80"
     s = Searcher(16)
-    assert s.search(Position(fen.format(99)), Limits(depth=6)).score_cp == 0
+    assert s.search(Position(fen.format(99)), Limits(depth=6)).score == Cp(0)
     s.clear()
-    assert s.search(Position(fen.format(0)), Limits(depth=6)).score_cp > 500
+    assert s.search(Position(fen.format(0)), Limits(depth=6)).score > Cp(500)
 
 
 def test_losing_side_repeats_for_a_draw():
@@ -101,12 +102,12 @@ def test_losing_side_repeats_for_a_draw():
         pos.push_uci(uci)
     assert not pos.is_repetition(3)
     res = Searcher(16).search(pos, Limits(depth=6))
-    assert res.bestmove == "f6g8" and res.score_cp == 0
+    assert res.bestmove == "f6g8" and res.score == Cp(0)
     pos.push_uci("f6g8")
     assert pos.is_repetition(3) and pos.outcome() == "1/2-1/2"
     # The winning side avoids the same repetition.
     res = Searcher(16).search(pos, Limits(depth=6))
-    assert res.score_cp is not None and res.score_cp > 500
+    assert not res.score.is_mate() and res.score > Cp(500)
 
 
 def test_searchmoves_and_multipv():
@@ -115,10 +116,10 @@ def test_searchmoves_and_multipv():
     assert res.bestmove in ("a2a3", "h2h3")
     s.multipv = 3
     lines = {}
-    s.search(Position(), Limits(depth=6), lambda d: lines.__setitem__((d["depth"], d["multipv"]), d))
+    s.search(Position(), Limits(depth=6), lambda i: lines.__setitem__((i.depth, i.multipv), i))
     final = [lines[(6, k)] for k in (1, 2, 3)]
-    assert len({d["pv"][0] for d in final}) == 3
-    scores = [d["score_cp"] for d in final]
+    assert len({i.pv[0] for i in final}) == 3
+    scores = [i.score for i in final]
     assert scores == sorted(scores, reverse=True)
 
 
@@ -168,12 +169,14 @@ def test_movetime_is_used_in_full():
 def test_info_lines_are_well_formed():
     infos = []
     Searcher(16).search(Position(), Limits(depth=6), infos.append)
-    depths = [d["depth"] for d in infos if "depth" in d]
+    depths = [i.depth for i in infos if i.depth is not None]
     assert depths == sorted(depths) and depths[-1] == 6
-    for d in infos:
-        assert ("score_cp" in d) != ("score_mate" in d)
+    for i in infos:
+        assert isinstance(i, Info) and i.score is not None and i.string is None
+        assert (i.score.cp is None) != (i.score.mate is None)
+        assert not (i.lowerbound and i.upperbound)
         board = chess.Board()
-        for uci in d["pv"]:
+        for uci in i.pv:
             move = chess.Move.from_uci(uci)
             assert move in board.legal_moves
             board.push(move)
@@ -206,8 +209,8 @@ def test_the_last_info_line_shows_the_move_played():
         for nodes in range(3000, 60000, 5000):
             infos = []
             r = searcher.search(Position(fen), Limits(nodes=nodes), infos.append)
-            lines = [i for i in infos if "pv" in i]
-            assert lines and lines[-1]["pv"][0] == r.bestmove, (fen, nodes)
-            assert r.score_mate is not None or abs(r.score_cp) < 30000, (fen, nodes)
+            lines = [i for i in infos if i.pv]
+            assert lines and lines[-1].pv[0] == r.bestmove, (fen, nodes)
+            assert r.score.is_mate() or abs(r.score.cp) < 30000, (fen, nodes)
             searches += 1
     assert searches == 720
