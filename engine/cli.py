@@ -6,7 +6,6 @@
     ladya datagen --out DIR  self-play training data (training/datagen.py)
     ladya data ...           inspect and convert training data
 """
-import argparse
 import sys
 import time
 
@@ -50,6 +49,7 @@ def main(argv=None) -> int:
     if not argv:
         from engine import uci
         return uci.main()
+    import argparse                      # not before the UCI loop: it starts faster
     parser = argparse.ArgumentParser(prog="ladya", description="Ladya chess engine")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("perft", help="count the leaves of the legal move tree")

@@ -5,6 +5,9 @@ Each command is parsed by a pure function (`parse_position`, `parse_go`,
 keeps the I/O thin around them.  The search runs in a worker thread so that
 `isready`, `stop` and `ponderhit` are answered while it thinks; every output
 line goes through one lock so lines from the two threads never interleave.
+`uci` is answered before the search, NumPy or the net are imported (a GUI
+times the handshake); the net is loaded, and named in an `info string`, by
+the first command that needs the searcher, normally `isready`.
 
 Protocol: https://www.wbec-ridderkerk.nl/html/UCIProtocol.html
 """
@@ -37,11 +40,8 @@ MAX_NODES = 2**63 - 1
 
 
 def engine_version() -> str:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-        return version("ladya")
-    except (ImportError, PackageNotFoundError):
-        return "0.1.0"
+    from engine import __version__
+    return __version__
 
 
 def simd_path() -> str:
@@ -370,12 +370,17 @@ class UciEngine:
 
     @property
     def searcher(self):
+        """The searcher, created by the first command that needs it (usually
+        `isready`): `uci` is answered before the search, NumPy and the net
+        are imported, and the evaluator set up here is reported then."""
         if self._searcher is None:
             self._searcher = self._factory(self.options["Hash"])
             if self.options["Threads"] != 1:
                 self._searcher.set_threads(self.options["Threads"])
             if self.options["EvalFile"] not in ("", EVALFILE_DEFAULT):
                 self._set_eval_file(self.options["EvalFile"])
+            else:
+                self._announce_eval()
         return self._searcher
 
     def _eval_description(self) -> str:
@@ -484,13 +489,12 @@ class UciEngine:
         lines += [o.uci() for o in OPTIONS]
         from nnue.accumulator import available_simd
         lines.append(f"info string SIMD: {simd_path()} (available: {' '.join(available_simd())})")
-        lines.append("info string " + self._eval_description())
         lines.append("uciok")
         self.send("\n".join(lines))
 
     def _isready(self, args) -> None:
         try:
-            self.searcher                      # allocate the hash table now, not in `go`
+            self.searcher                      # load the net and allocate the hash table now, not in `go`
         finally:
             self.send("readyok")
 

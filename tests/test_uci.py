@@ -19,6 +19,8 @@ import chess
 import chess.engine
 import pytest
 
+from nnue import default_net_path
+
 ROOT = Path(__file__).resolve().parents[1]
 OPTION_NAMES = ["Threads", "Hash", "Clear Hash", "Ponder", "MultiPV", "Move Overhead",
                 "UCI_Chess960", "EvalFile"]
@@ -99,13 +101,30 @@ class RawEngine:
                 self.proc.wait()
 
 
+def handshake(eng):
+    """What a GUI does first: `uci` ... `uciok`, then `isready`, which loads
+    the net and names it in one `info string` before `readyok`."""
+    eng.send("uci")
+    eng.read_until(lambda s: s == "uciok")
+    lines = eng.sync()
+    assert len(lines) == 1 and lines[0].startswith("info string evaluation: "), lines
+
+
 @pytest.fixture
-def raw():
+def cold():
+    """The engine before any command (only the banner read)."""
     eng = RawEngine()
     eng.read_until(lambda s: s.startswith("Ladya"))      # the banner
     yield eng
     eng.close()
     assert not any(b"Traceback" in line for line in eng.stderr), b"".join(eng.stderr)
+
+
+@pytest.fixture
+def raw(cold):
+    """The engine after the handshake."""
+    handshake(cold)
+    return cold
 
 
 def bestmoves(lines):
@@ -121,6 +140,43 @@ def test_banner_is_first_line():
         assert re.fullmatch(r"Ladya \S+ by the Ladya developers \(SIMD: \w+\)", first)
     finally:
         eng.close()
+
+
+#: What `uci` must not wait for: NumPy, python-chess, the search, the net
+#: file format, the trainer (all imported by `isready` or later, if at all)
+HEAVY_MODULES = ("numpy", "chess", "search.search", "nnue.format", "training")
+
+
+def _cold_session(commands):
+    """The `ladya` command's main() in a fresh interpreter fed `commands`
+    (then end of input): its output, and the heavy modules it imported."""
+    code = ("import sys\n"
+            "from engine.cli import main\n"
+            "main([])\n"
+            f"heavy = {HEAVY_MODULES!r}\n"
+            "print('imported:', *sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, input="".join(c + "\n" for c in commands),
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    lines = run.stdout.splitlines()
+    return lines[:-1], lines[-1].split()[1:]
+
+
+def test_uci_is_answered_before_the_search_and_the_net_are_imported():
+    """`uci` -> `uciok` from a cold start imports only what the reply needs
+    (GUIs time the handshake; the figure is in benchmarks/uci_startup.py);
+    `isready` then loads the search and the net, and names the net before
+    `readyok`."""
+    out, imported = _cold_session(["uci"])
+    assert out[-1] == "uciok" and any(s.startswith("id name Ladya") for s in out), out
+    assert not any("evaluation" in s for s in out), out
+    assert imported == [], imported
+    out, imported = _cold_session(["uci", "isready"])
+    assert out[-1] == "readyok" and out[-2].startswith("info string evaluation: "), out
+    assert "search.search" in imported and "chess" not in imported and "training" not in imported
+    if default_net_path() is not None:
+        assert out[-2].startswith("info string evaluation: NNUE"), out
+        assert "numpy" in imported and "nnue.format" in imported, imported
 
 
 def test_handshake_declares_options(engine):
@@ -159,12 +215,23 @@ def test_configure_unmanaged_options(engine):
     ("Clear Hash", None, False),
     ("No Such Option", "1", True),
 ])
-def test_setoption_each_option(raw, name, value, complaint):
-    raw.send(f"setoption name {name}" + ("" if value is None else f" value {value}"))
-    lines = raw.sync()
-    assert len([s for s in lines if s.startswith("info string")]) == (1 if complaint else 0), lines
-    raw.send("position startpos", "go depth 2")
-    assert raw.read_until(lambda s: s.startswith("bestmove"))[-1] != "bestmove (none)"
+@pytest.mark.parametrize("when", ["before isready", "after isready"])
+def test_setoption_each_option(cold, name, value, complaint, when):
+    """Each option set as GUIs do, between `uciok` and the first `isready`
+    (the net not loaded yet), and later: one `info string` for a bad value,
+    none for a good one (besides the evaluator's, named once at its setup)."""
+    cold.send("uci")
+    cold.read_until(lambda s: s == "uciok")
+    if when == "after isready":
+        handshake(cold)
+    cold.send(f"setoption name {name}" + ("" if value is None else f" value {value}"))
+    lines = [s for s in cold.sync() if s.startswith("info string")]
+    if when == "before isready" and name != "EvalFile":
+        assert lines and lines[-1].startswith("info string evaluation: "), lines
+        lines = lines[:-1]
+    assert len(lines) == (1 if complaint else 0), lines
+    cold.send("position startpos", "go depth 2")
+    assert cold.read_until(lambda s: s.startswith("bestmove"))[-1] != "bestmove (none)"
 
 
 def test_option_names_case_insensitive(raw):
