@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-OPENINGS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openings.epd"
+from suites import DATA
+
+OPENINGS = DATA / "openings.epd"
 ARGS = ["--generations", "1", "--positions", "300", "--nodes", "200", "--workers", "1",
         "--epochs", "1", "--batch-size", "256", "--hidden", "32", "--games", "2",
         "--tc", "3+0.05", "--threads", "1", "--openings", str(OPENINGS), "--no-progress"]
@@ -19,7 +21,8 @@ def _loop(workdir, *extra):
                            *ARGS, *extra], capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.skipif(not OPENINGS.exists(), reason="needs ../shared/data/openings.epd")
+@pytest.mark.slow
+@pytest.mark.shared_data("openings.epd")
 def test_one_generation_and_resume(tmp_path):
     run = _loop(tmp_path / "run")
     assert run.returncode == 0, run.stderr[-2000:]

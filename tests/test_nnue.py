@@ -26,10 +26,10 @@ from nnue.network import Network
 from nnue.reference import float_eval, int_eval
 from search.limits import Limits
 from search.search import Searcher
+from suites import suite_fens
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMD_PATHS = acc.available_simd()
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @functools.lru_cache(maxsize=None)
@@ -307,13 +307,13 @@ def test_incremental_through_null_moves_and_king_free_nets(simd, restore_simd):
     assert nulls > 1000 and checked > 20_000
 
 
+@pytest.mark.shared_data("bk.epd")
 def test_refresh_cache_is_not_shared_between_nets():
     """A searcher that switches nets (same width) searches exactly as a new
     searcher with the second net: nothing cached from the first survives."""
     _, _, first = nets(64, 5)
     _, _, second = nets(64, 6)
-    fens = [" ".join(line.split()[:4]) + " 0 1"
-            for line in (DATA / "bk.epd").read_text().splitlines() if line.strip()][:4]
+    fens = suite_fens(["bk.epd"], 4)
 
     def run(searcher):
         out = []

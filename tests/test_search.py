@@ -1,17 +1,15 @@
 """Search behaviour checked against python-chess and the WAC suite."""
 import threading
 import time
-from pathlib import Path
 
 import chess
 import pytest
 
 from engine.position import Position
-from search.result import Cp, Info, Mate
 from search.limits import Limits
+from search.result import Cp, Info, Mate
 from search.search import Searcher
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from suites import epd, suite_fens
 
 # (FEN, mate distance in moves) from WAC; the distances are re-derived below
 # with python-chess rather than trusted.
@@ -182,27 +180,27 @@ def test_info_lines_are_well_formed():
             board.push(move)
 
 
+@pytest.mark.shared_data("wac.epd")
 def test_wac_floor_at_fixed_nodes():
     """WAC positions 1-50 at 100k nodes: measured 46/50 when written."""
     s = Searcher(16)
     solved = 0
-    lines = (DATA / "wac.epd").read_text().splitlines()[:50]
-    for line in lines:
-        board, ops = chess.Board.from_epd(line)
+    for board, ops in epd("wac.epd", 50):
         s.clear()
         res = s.search(Position(board.fen()), Limits(nodes=100000))
         solved += res.bestmove in {m.uci() for m in ops["bm"]}
     assert solved >= 42
 
 
+@pytest.mark.slow
+@pytest.mark.shared_data("wac.epd")
 def test_the_last_info_line_shows_the_move_played():
     """Cut off by a hard node limit at every few thousand nodes, with the
     transposition table kept between searches as in a game: the last `info
     ... pv` line starts with the bestmove, and the result's score is a real
     score (GUIs and fastchess check the first; a move sorted first by a
     fail-high whose re-search was cut off once showed no line at all)."""
-    fens = [" ".join(line.split()[:4]) + " 0 1"
-            for line in (DATA / "wac.epd").read_text().splitlines() if line.strip()][:60]
+    fens = suite_fens(["wac.epd"], 60)
     searcher = Searcher(hash_mb=16)
     searches = 0
     for fen in fens:

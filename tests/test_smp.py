@@ -14,7 +14,7 @@ from nnue.network import Network
 from search.limits import Limits, MAX_THREADS
 from search.result import Mate
 from search.search import Searcher
-from suites import DATA, suite_fens
+from suites import SUITES, suite_fens
 from test_search import MATES, _has_mate_within
 
 NET = Path(__file__).resolve().parents[1] / "nets" / "default.nnue"
@@ -57,7 +57,7 @@ def searcher():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not DATA.exists(), reason="needs ../shared/data (WAC, BK, STS)")
+@pytest.mark.shared_data(*SUITES)
 def test_random_threads_and_stops_over_the_suites(searcher):
     """About 1,800 positions, 1-8 threads chosen at random per search, each
     search ended by a node budget or by `stop` from another thread at a
@@ -150,6 +150,7 @@ def test_thread_count_changes_between_searches():
     assert s.threads == 3
 
 
+@pytest.mark.slow
 def test_many_threads():
     s = Searcher(16, threads=64)
     res = s.search(Position(chess.STARTING_FEN), Limits(movetime=300))
