@@ -121,10 +121,21 @@ def test_searchmoves_and_multipv():
     assert scores == sorted(scores, reverse=True)
 
 
-def test_node_limit_and_determinism():
+KIWIPETE = "r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R w KQkq - 0 1"
+
+
+def test_node_limit_is_exact_and_deterministic():
+    """One thread stops on the very node that reaches a `go nodes` budget
+    (once depth 1 is complete), and searches the same tree every time."""
     s = Searcher(16)
-    a = s.search(Position(), Limits(nodes=20000))
-    assert 0 < a.nodes <= 20000 + 64
+    for fen in (None, KIWIPETE):
+        for limit in (5000, 20000, 33333):
+            s.clear()
+            a = s.search(Position(fen), Limits(nodes=limit))
+            s.clear()
+            b = s.search(Position(fen), Limits(nodes=limit))
+            assert a.nodes == b.nodes == limit, (fen, limit, a.nodes, b.nodes)
+            assert (a.bestmove, a.pv, a.score, a.depth) == (b.bestmove, b.pv, b.score, b.depth)
     s.clear()
     b = s.search(Position(), Limits(depth=9))
     s.clear()
@@ -134,7 +145,7 @@ def test_node_limit_and_determinism():
 
 def test_stop_from_another_thread_returns_a_legal_move():
     s = Searcher(16)
-    pos = Position("r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R w KQkq - 0 1")
+    pos = Position(KIWIPETE)
     out = {}
     t = threading.Thread(target=lambda: out.setdefault("r", s.search(pos, Limits(infinite=True))))
     t.start()
@@ -146,10 +157,21 @@ def test_stop_from_another_thread_returns_a_legal_move():
     assert out["r"].bestmove in pos.legal_moves()
 
 
-def test_time_limit_is_respected_loosely():
-    # Not a timing assertion on speed: only that a movetime search ends.
-    res = Searcher(16).search(Position(), Limits(movetime=100))
+def test_movetime_search_stops_on_its_own_clock():
+    """`go movetime` ends the search by itself, on the engine's clock: the
+    time it reports reaches the budget (movetime less Move Overhead; the
+    depth limit is far away) and, as the clock is polled every 1024 nodes,
+    passes it by well under a millisecond of search on an idle machine.
+    The upper bound allows a second for a thread descheduled on a busy one:
+    it catches a search that ignores its clock, not a slow machine."""
+    s = Searcher(16)
+    budget = 200 - s.move_overhead
+    infos = []
+    res = s.search(Position(), Limits(movetime=200), infos.append)
     assert res.bestmove in Position().legal_moves()
+    assert res.depth < 60
+    assert budget <= res.time_ms < budget + 1000, res.time_ms
+    assert infos and all(i.time_ms <= res.time_ms for i in infos)
 
 
 def test_movetime_is_used_in_full():

@@ -365,17 +365,37 @@ def test_eof_is_quit():
         eng.close()
 
 
-def test_ponderhit_ends_ponder_search(raw):
-    raw.send("position startpos moves e2e4 e7e5", "go ponder wtime 2000 btime 2000 winc 0 binc 0")
-    raw.read_until(lambda s: s.startswith("info depth"))
+def _info_time(line):
+    """The `time` of an `info` line, in ms (-1 if it has none)."""
+    words = line.split()
+    return int(words[words.index("time") + 1]) if line.startswith("info") and "time" in words else -1
+
+
+@pytest.mark.parametrize("end", ["ponderhit", "stop"])
+def test_pondering_searches_past_the_clock_until_ponderhit_or_stop(raw, end):
+    """`go ponder` with 100 ms on each clock: not the engine's time yet, so
+    it searches on, far past the whole clock, without a bestmove and still
+    answering isready; `ponderhit` makes the clock its own and the search
+    ends by itself, `stop` ends it at once: one legal bestmove either way,
+    its ponder move a legal reply."""
+    raw.send("position startpos moves e2e4 e7e5", "go ponder wtime 100 btime 100 winc 0 binc 0")
+    lines = raw.read_until(lambda s: s.startswith("bestmove") or _info_time(s) >= 300)
+    assert not bestmoves(lines), lines[-5:]
     raw.send("isready")
     assert not bestmoves(raw.read_until(lambda s: s == "readyok"))
-    raw.send("ponderhit")
+    raw.send(end)
     lines = raw.read_until(lambda s: s.startswith("bestmove"), timeout=30)
+    words = lines[-1].split()
     board = chess.Board()
     board.push_uci("e2e4")
     board.push_uci("e7e5")
-    assert chess.Move.from_uci(lines[-1].split()[1]) in board.legal_moves
+    move = chess.Move.from_uci(words[1])
+    assert move in board.legal_moves
+    if len(words) == 4:
+        assert words[2] == "ponder"
+        board.push(move)
+        assert chess.Move.from_uci(words[3]) in board.legal_moves
+    assert not bestmoves(raw.sync())                    # exactly one bestmove
 
 
 def test_searchmoves_restricts_root(raw):
@@ -690,6 +710,7 @@ def test_self_play_game_with_ponder(engine):
     try:
         clock = {"white": 1.0, "black": 1.0}
         board = chess.Board()
+        pondered = 0
         while not board.is_game_over(claim_draw=True) and board.ply() < 160:
             player = engine if board.turn == chess.WHITE else other
             limit = chess.engine.Limit(white_clock=clock["white"], black_clock=clock["black"],
@@ -700,6 +721,11 @@ def test_self_play_game_with_ponder(engine):
             clock[side] = max(0.05, clock[side] - (time.monotonic() - start) + 0.01)
             assert result.move in board.legal_moves
             board.push(result.move)
+            if result.ponder is not None:    # python-chess ponders on it during the reply
+                assert result.ponder in board.legal_moves
+                pondered += 1
+        # Pondering needs a ponder move, and the PV almost always has one.
+        assert pondered >= board.ply() // 2, (pondered, board.ply())
     finally:
         other.quit()
 
