@@ -72,9 +72,7 @@ def run(depth: int = DEFAULT_DEPTH, out: Callable[[str], None] = print,
         res = searcher.search(pos, Limits(depth=depth))
         elapsed += time.perf_counter() - start
         total_nodes += res.nodes
-        score = (f"mate {res.score_mate}" if res.score_mate is not None
-                 else f"cp {res.score_cp}")
-        out(f"Position {i:2d}/{n}: bestmove {res.bestmove:5s} {score:>9s} "
+        out(f"Position {i:2d}/{n}: bestmove {res.bestmove:5s} {res.score.uci():>9s} "
             f"nodes {res.nodes:>9d}  {fen}")
     out("")
     out(f"Total time (ms): {int(elapsed * 1000)}")

@@ -8,7 +8,6 @@
     ladya train / loop       fit a net; the generate-train-gate loop
     ladya tune --out DIR     SPSA tuning of the search parameters (training/spsa.py)
 """
-import argparse
 import logging
 import sys
 import time
@@ -81,6 +80,7 @@ def main(argv=None) -> int:
     if not argv:
         from engine import uci
         return uci.main()
+    import argparse                      # not before the UCI loop: it starts faster
     parser = argparse.ArgumentParser(prog="ladya", description="Ladya chess engine")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("perft", help="count the leaves of the legal move tree")

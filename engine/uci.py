@@ -5,6 +5,9 @@ Each command is parsed by a pure function (`parse_position`, `parse_go`,
 keeps the I/O thin around them.  The search runs in a worker thread so that
 `isready`, `stop` and `ponderhit` are answered while it thinks; every output
 line goes through one lock so lines from the two threads never interleave.
+`uci` is answered before the search, NumPy or the net are imported (a GUI
+times the handshake); the net is loaded, and named in an `info string`, by
+the first command that needs the searcher, normally `isready`.
 
 Protocol: https://www.wbec-ridderkerk.nl/html/UCIProtocol.html
 """
@@ -16,9 +19,12 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
 from search.limits import Limits, MAX_THREADS
+
+if TYPE_CHECKING:
+    from search.result import Info
 
 ENGINE_NAME = "Ladya"
 ENGINE_AUTHOR = "the Ladya developers"
@@ -35,11 +41,8 @@ MAX_NODES = 2**63 - 1
 
 
 def engine_version() -> str:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-        return version("ladya")
-    except (ImportError, PackageNotFoundError):
-        return "0.1.0"
+    from engine import __version__
+    return __version__
 
 
 def simd_path() -> str:
@@ -274,25 +277,27 @@ def parse_setoption(tokens: Sequence[str]) -> Tuple[str, Optional[str]]:
     return " ".join(name_tokens), value
 
 
-def format_info(d: dict) -> str:
-    """One `info` line from a search report (see search.search.Searcher)."""
-    if "string" in d:
-        return "info string " + str(d["string"])
+def format_info(info: Info) -> str:
+    """One `info` line from a search report (search.result.Info)."""
+    if info.string is not None:
+        return "info string " + info.string
     parts = ["info"]
     for key in ("depth", "seldepth", "multipv"):
-        if d.get(key) is not None:
-            parts += [key, str(d[key])]
-    if d.get("score_mate") is not None:
-        parts += ["score", "mate", str(d["score_mate"])]
-    elif d.get("score_cp") is not None:
-        parts += ["score", "cp", str(d["score_cp"])]
-    if d.get("bound") in ("lowerbound", "upperbound") and len(parts) > 1 and "score" in parts:
-        parts.append(d["bound"])
-    for key in ("nodes", "nps", "hashfull", "time"):
-        if d.get(key) is not None:
-            parts += [key, str(d[key])]
-    if d.get("pv"):
-        parts += ["pv"] + list(d["pv"])
+        value = getattr(info, key)
+        if value is not None:
+            parts += [key, str(value)]
+    if info.score is not None:
+        parts += ["score", info.score.uci()]
+        if info.lowerbound:
+            parts.append("lowerbound")
+        elif info.upperbound:
+            parts.append("upperbound")
+    for key, value in (("nodes", info.nodes), ("nps", info.nps), ("hashfull", info.hashfull),
+                       ("time", info.time_ms)):
+        if value is not None:
+            parts += [key, str(value)]
+    if info.pv:
+        parts += ["pv"] + list(info.pv)
     return " ".join(parts)
 
 
@@ -380,12 +385,17 @@ class UciEngine:
 
     @property
     def searcher(self):
+        """The searcher, created by the first command that needs it (usually
+        `isready`): `uci` is answered before the search, NumPy and the net
+        are imported, and the evaluator set up here is reported then."""
         if self._searcher is None:
             self._searcher = self._factory(self.options["Hash"])
             if self.options["Threads"] != 1:
                 self._searcher.set_threads(self.options["Threads"])
             if self.options["EvalFile"] not in ("", EVALFILE_DEFAULT):
                 self._set_eval_file(self.options["EvalFile"])
+            else:
+                self._announce_eval()
         return self._searcher
 
     def _eval_description(self) -> str:
@@ -494,13 +504,12 @@ class UciEngine:
         lines += [o.uci() for o in self._option_list]
         from nnue.accumulator import available_simd
         lines.append(f"info string SIMD: {simd_path()} (available: {' '.join(available_simd())})")
-        lines.append("info string " + self._eval_description())
         lines.append("uciok")
         self.send("\n".join(lines))
 
     def _isready(self, args) -> None:
         try:
-            self.searcher                      # allocate the hash table now, not in `go`
+            self.searcher                      # load the net and allocate the hash table now, not in `go`
         finally:
             self.send("readyok")
 
@@ -556,8 +565,8 @@ class UciEngine:
             best, ponder = (legal[0] if legal else None), None
         self.send(format_bestmove(best, ponder))
 
-    def _on_info(self, d: dict) -> None:
-        self.send(format_info(d))
+    def _on_info(self, info: Info) -> None:
+        self.send(format_info(info))
 
     def _stop(self, args) -> None:
         self.wait_search()

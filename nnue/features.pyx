@@ -3,7 +3,6 @@ from engine.board cimport Board, king_square
 from engine.bitboard cimport pop_lsb
 from engine.types cimport Bitboard
 from engine.position cimport Position
-import numpy as np
 
 HALFKP_FEATURES_PY = HALFKP_FEATURES
 

@@ -5,9 +5,8 @@ from libc.stdint cimport int16_t, int32_t, uintptr_t
 
 import itertools
 
-import numpy as np
-
-from nnue.format import QuantizedNet, read_net, eval_rational
+# NumPy and nnue/format.py are imported with the first net, not with this
+# module: the UCI front end answers `uci` before loading a net.
 
 _serials = itertools.count(1)
 
@@ -16,6 +15,7 @@ def king_block_map(ft_weights):
     """(row_of, distinct): for each of the 64 king blocks of [40960, H]
     weights, the number of the first equal block among the distinct ones,
     and the distinct blocks' king squares in order."""
+    import numpy as np
     blocks = np.ascontiguousarray(np.asarray(ft_weights, dtype=np.int16)).reshape(64, -1)
     first = {}
     row_of = []
@@ -38,6 +38,7 @@ cdef class Network:
 
     def __init__(self, path=None):
         if path is not None:
+            from nnue.format import read_net
             self._load(read_net(path))
             self.path = path
 
@@ -49,6 +50,8 @@ cdef class Network:
         return n
 
     def _load(self, qnet):
+        import numpy as np
+        from nnue.format import eval_rational
         cdef int h = qnet.hidden
         # A king-bucketed net (ladya train --king-buckets) has the same rows
         # under all the king squares of a bucket, a king-free one under all

@@ -29,7 +29,8 @@ from nnue.network cimport NetData, Network
 from nnue.accumulator cimport AccStack, acc_alloc, acc_free, acc_set_root, acc_push, nnue_evaluate
 from search.params cimport *
 
-from search.limits import SearchResult, MAX_THREADS
+from search.limits import MAX_THREADS
+from search.result import Info, Score, SearchResult
 from search import tunables
 
 cdef extern from "sync.h" nogil:
@@ -728,13 +729,13 @@ cdef void sort_root_moves(Worker* w, int lo, int hi) noexcept nogil:
         w.root_moves[j + 1] = tmp
 
 
-def score_to_uci(int v):
-    """('cp', n) or ('mate', n) for an internal score."""
+def uci_score(int v):
+    """The Score of an internal value: centipawns, or moves to mate."""
     if v >= MATE_IN_MAX_PLY:
-        return ("mate", (VALUE_MATE - v + 1) // 2)
+        return Score(mate=(VALUE_MATE - v + 1) // 2)
     if v <= -MATE_IN_MAX_PLY:
-        return ("mate", -((VALUE_MATE + v) // 2))
-    return ("cp", v)
+        return Score(mate=-((VALUE_MATE + v) // 2))
+    return Score(cp=v)
 
 
 cdef Worker* new_worker() except NULL:
@@ -930,7 +931,8 @@ cdef class Searcher:
 
     def search(self, Position pos not None, limits, on_info=None):
         """Search `pos` under `limits` (search.limits.Limits) and return a
-        SearchResult.  on_info(dict) receives each info line."""
+        search.result.SearchResult.  on_info(search.result.Info) receives
+        each report."""
         cdef Worker* w = self.w
         cdef Worker* best_w
         cdef Move moves[256]
@@ -993,8 +995,8 @@ cdef class Searcher:
             else:
                 self._wait_while_infinite()
                 if w.board.st.checkers:
-                    return SearchResult(bestmove="0000", score_mate=0)
-                return SearchResult(bestmove="0000", score_cp=0)
+                    return SearchResult(bestmove="0000", score=Score(mate=0))
+                return SearchResult(bestmove="0000", score=Score(cp=0))
         w.multipv = max(1, min(self.multipv, w.n_root))
         tt_new_search(&self.tt)
 
@@ -1029,12 +1031,10 @@ cdef class Searcher:
             unmake_move(&w.board)
         if len(pv) > 1:
             ponder = pv[1]
-        kind, val = score_to_uci(best_score(best_w))
         return SearchResult(bestmove=best, ponder=ponder,
                             depth=self._completed if best_w == w else best_w.completed_depth,
                             nodes=total_nodes(w), time_ms=time_elapsed(&w.tm),
-                            score_cp=val if kind == "cp" else None,
-                            score_mate=val if kind == "mate" else None, pv=pv)
+                            score=uci_score(best_score(best_w)), pv=pv)
 
     cdef void _start_helpers(self) noexcept with gil:
         # Called by the main thread once it has finished depth 1, so that a
@@ -1136,7 +1136,7 @@ cdef class Searcher:
 
     cdef _info_string(self, str text):
         if self.on_info is not None:
-            self.on_info({"string": text})
+            self.on_info(Info(string=text))
 
     cdef void _report(self, Worker* w, int depth, bint final_only) noexcept with gil:
         cdef int i, k, j, shown
@@ -1167,14 +1167,11 @@ cdef class Searcher:
                     make_move(&w.board, rm.pv[j])
                 for j in range(len(pv)):
                     unmake_move(&w.board)
-                kind, val = score_to_uci(v)
-                info = {"depth": d, "seldepth": max(rm.seldepth, d), "multipv": i + 1,
-                        "nodes": nodes, "nps": nps, "hashfull": hashfull, "time": elapsed,
-                        "pv": pv, "bound": None}
-                info["score_" + kind] = val
-                if (bound_only or i == w.pv_idx and not final_only) and (rm.lower or rm.upper):
-                    info["bound"] = "lowerbound" if rm.lower else "upperbound"
-                self.on_info(info)
+                bound = bool((bound_only or i == w.pv_idx and not final_only) and (rm.lower or rm.upper))
+                self.on_info(Info(depth=d, seldepth=max(rm.seldepth, d), multipv=i + 1,
+                                  score=uci_score(v), lowerbound=bound and rm.lower,
+                                  upperbound=bound and not rm.lower, nodes=nodes, nps=nps,
+                                  hashfull=hashfull, time_ms=elapsed, pv=pv))
         except Exception:  # a broken callback must not kill the search
             import logging
             logging.getLogger(__name__).exception("on_info failed")

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from engine.position import Position
-from search.limits import SearchResult
+from search.result import Score, SearchResult
 from training import data as D
 from training import datagen as G
 
@@ -192,6 +192,7 @@ def _start_long_run(out):
     return proc
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 @pytest.mark.parametrize("how", ["sigterm-driver", "sigkill-driver"])
 def test_a_stopped_run_keeps_its_finished_games_and_leaves_no_worker(tmp_path, how):
@@ -332,7 +333,7 @@ class ScriptedSearcher:
     def search(self, pos, limits):
         cp, mate = self.script(self.ply, pos.turn)
         self.ply += 1
-        return SearchResult(bestmove=self.rng.choice(sorted(pos.legal_moves())), score_cp=cp, score_mate=mate,
+        return SearchResult(bestmove=self.rng.choice(sorted(pos.legal_moves())), score=Score(cp=cp, mate=mate),
                             nodes=1)
 
 

@@ -26,6 +26,7 @@ def _loop(workdir, *extra, cwd=None):
                            *ARGS, *extra], capture_output=True, text=True, timeout=600, cwd=cwd, env=env)
 
 
+@pytest.mark.slow
 def test_one_generation_and_resume_from_any_directory(tmp_path):
     """Run from a directory outside the source tree, without --openings: the
     gating match plays the book shipped in the package (found through

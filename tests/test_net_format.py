@@ -222,6 +222,7 @@ def mirrored_net():
     return fnet.quantize()
 
 
+@pytest.mark.slow
 def test_mirrored_nets_pack_as_version_3_exactly_and_smaller(tmp_path):
     """Version 3 predicts the blocks of files e-h from their mirrors: exact,
     and smaller than version 2's differences from the previous block; a net

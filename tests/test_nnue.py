@@ -26,10 +26,10 @@ from nnue.network import Network
 from nnue.reference import float_eval, int_eval
 from search.limits import Limits
 from search.search import Searcher
+from suites import suite_fens
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMD_PATHS = acc.available_simd()
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @functools.lru_cache(maxsize=None)
@@ -307,20 +307,20 @@ def test_incremental_through_null_moves_and_king_free_nets(simd, restore_simd):
     assert nulls > 1000 and checked > 20_000
 
 
+@pytest.mark.shared_data("bk.epd")
 def test_refresh_cache_is_not_shared_between_nets():
     """A searcher that switches nets (same width) searches exactly as a new
     searcher with the second net: nothing cached from the first survives."""
     _, _, first = nets(64, 5)
     _, _, second = nets(64, 6)
-    fens = [" ".join(line.split()[:4]) + " 0 1"
-            for line in (DATA / "bk.epd").read_text().splitlines() if line.strip()][:4]
+    fens = suite_fens(["bk.epd"], 4)
 
     def run(searcher):
         out = []
         for fen in fens:
             searcher.clear()
             r = searcher.search(Position(fen), Limits(depth=5))
-            out.append((r.bestmove, r.score_cp, r.nodes))
+            out.append((r.bestmove, r.score, r.nodes))
         return out
 
     switched = Searcher()
@@ -632,7 +632,7 @@ def search_all(simd, net):
     for fen, c960 in SEARCH_FENS:
         searcher.clear()
         r = searcher.search(Position(fen, chess960=c960), Limits(depth=6))
-        out.append((r.bestmove, r.nodes, r.score_cp, r.score_mate, r.depth, tuple(r.pv)))
+        out.append((r.bestmove, r.nodes, r.score, r.depth, tuple(r.pv)))
     return out
 
 
@@ -640,7 +640,7 @@ def test_search_with_a_net(restore_simd):
     _, _, net = nets(256, 8)
     results = {simd: search_all(simd, net) for simd in SIMD_PATHS}
     best = results[SIMD_PATHS[0]]
-    for (fen, c960), (move, nodes, cp, mate, depth, pv) in zip(SEARCH_FENS, best):
+    for (fen, c960), (move, nodes, score, depth, pv) in zip(SEARCH_FENS, best):
         board = chess.Board(fen, chess960=c960)
         if board.is_checkmate():
             assert move == "0000"

@@ -119,7 +119,7 @@ def make_opening(rng: random.Random, searcher, cfg: DatagenConfig, book) -> Open
             continue
         searcher.clear()
         res = searcher.search(pos, Limits(depth=OPENING_CHECK_DEPTH))
-        if res.score_mate is None and abs(res.score_cp) <= OPENING_MAX_SCORE:
+        if not res.score.is_mate() and abs(res.score.cp) <= OPENING_MAX_SCORE:
             return Opening(start, moves)
     raise RuntimeError("could not find a balanced opening in 1000 tries")
 
@@ -153,11 +153,11 @@ def play_game(searcher, opening: Opening, cfg: DatagenConfig) -> GameRecord:
         fl = D.FLAG_GAME_START if not recs else 0
         if pos.is_check():
             fl |= D.FLAG_IN_CHECK
-        if res.score_mate is not None:
+        if res.score.is_mate():
             fl |= D.FLAG_MATE
-            score = D.MATE_SCORE if res.score_mate > 0 else -D.MATE_SCORE
+            score = D.MATE_SCORE if res.score.mate > 0 else -D.MATE_SCORE
         else:
-            score = res.score_cp
+            score = res.score.cp
         best = res.bestmove
         if len(best) == 5 or pos.is_capture(best):
             fl |= D.FLAG_NOISY_BEST
