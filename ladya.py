@@ -18,6 +18,9 @@ repetitions count).  The pieces are the engine's own:
 - `load_net`: a `.nnue` file, or the net shipped with the package (nnue/network.pyx)
 - `datagen`, `train`, `loop`: `ladya datagen|train|loop` as functions, with their
   configuration dataclasses `DatagenConfig`, `TrainConfig`, `LoopConfig` (training/)
+- `play_match(MatchConfig(...))` -> `MatchResult`, with `EngineSpec` and `Sprt`: the
+  match runner (training/match/); `SpsaConfig` and `tune`: SPSA of the search
+  parameters (training/spsa.py)
 
 Everything is imported on first use, so `import ladya` costs nothing and the
 training code (NumPy, the trainer) loads only for `datagen`, `train` and `loop`.
@@ -38,6 +41,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ imports
     from training.datagen import DatagenConfig
     from training.loop import LoopConfig
     from training.train import TrainConfig
+    from training.match import EngineSpec, MatchConfig, MatchResult, Sprt, play_match
+    from training.spsa import SpsaConfig
 
 #: name -> (module, attribute) of everything imported on first use
 _LAZY = {
@@ -54,6 +59,13 @@ _LAZY = {
     "DatagenConfig": ("training.datagen", "DatagenConfig"),
     "TrainConfig": ("training.train", "TrainConfig"),
     "LoopConfig": ("training.loop", "LoopConfig"),
+    "EngineSpec": ("training.match", "EngineSpec"),
+    "MatchConfig": ("training.match", "MatchConfig"),
+    "MatchResult": ("training.match", "MatchResult"),
+    "Sprt": ("training.match", "Sprt"),
+    "play_match": ("training.match", "play_match"),
+    "SpsaConfig": ("training.spsa", "SpsaConfig"),
+    "tune": ("training.spsa", "run"),
 }
 
 #: `Engine(net=DEFAULT_NET)`: the net shipped in the package (nets/default.nnue)
@@ -61,7 +73,9 @@ DEFAULT_NET = "default"
 
 __all__ = ["Position", "STARTING_FEN", "Limit", "Score", "Cp", "Mate", "Info", "SearchResult",
            "Searcher", "Network", "load_net", "Engine", "DEFAULT_NET",
-           "datagen", "train", "loop", "DatagenConfig", "TrainConfig", "LoopConfig", "__version__"]
+           "datagen", "train", "loop", "DatagenConfig", "TrainConfig", "LoopConfig",
+           "EngineSpec", "MatchConfig", "MatchResult", "Sprt", "play_match", "SpsaConfig", "tune",
+           "__version__"]
 
 
 def __getattr__(name):

@@ -70,6 +70,10 @@ def test_every_name_resolves_to_the_engines_own_object():
     assert (ladya.Position, ladya.Limit, ladya.Searcher, ladya.DatagenConfig) == \
         (Position, Limits, Searcher, DatagenConfig)
     assert (ladya.Score, ladya.Cp, ladya.Info, ladya.SearchResult) == (Score, Cp, Info, SearchResult)
+    from training.match import MatchConfig, play_match
+    from training.spsa import SpsaConfig, run
+    assert (ladya.MatchConfig, ladya.play_match, ladya.SpsaConfig, ladya.tune) == \
+        (MatchConfig, play_match, SpsaConfig, run)
     assert set(ladya._LAZY) <= set(ladya.__all__)
     for name in ladya.__all__:
         assert getattr(ladya, name) is not None, name
