@@ -7,7 +7,7 @@
 # the board, so it cannot step back along a slider's ray.  En passant, the
 # one move that clears two squares of a rank at once, is checked by
 # simulation.  See https://www.chessprogramming.org/Move_Generation
-from engine.types cimport (Bitboard, Move, WHITE, PAWN, KNIGHT, BISHOP, ROOK,
+from engine.types cimport (Bitboard, Move, MAX_MOVES, WHITE, PAWN, KNIGHT, BISHOP, ROOK,
                            QUEEN, KING, SQ_NONE, MT_NORMAL, MT_PROMOTION,
                            MT_EN_PASSANT, MT_CASTLING, new_move, new_special,
                            new_promotion, relative_square, relative_rank,
@@ -256,7 +256,7 @@ cdef int generate_moves(const Board* b, Move* moves, int kind) noexcept nogil:
 
 
 cdef bint has_legal_move(const Board* b) noexcept nogil:
-    cdef Move moves[256]
+    cdef Move moves[MAX_MOVES]
     return generate_moves(b, moves, 0) > 0
 
 

@@ -5,6 +5,8 @@ from engine.types cimport Bitboard
 from engine.position cimport Position
 import numpy as np
 
+from engine.notation import PIECE_CHARS
+
 HALFKP_FEATURES_PY = HALFKP_FEATURES
 
 cdef int32_t PIECE_SQUARE[2 * 16 * 64]
@@ -59,5 +61,5 @@ def index(int perspective, int king_sq, str piece, int sq):
     """HalfKP index of `piece` ('P'..'q', not a king) on `sq` seen by `perspective`."""
     if len(piece) != 1 or piece not in "PNBRQpnbrq":
         raise ValueError(f"not a HalfKP piece: {piece!r}")
-    code = " PNBRQ   pnbrq".index(piece)
+    code = PIECE_CHARS.index(piece)
     return halfkp_index(perspective, king_sq, code, sq)

@@ -8,15 +8,15 @@ from libc.string cimport memset, memcpy
 from libc.math cimport log
 from libc.stdint cimport int16_t, int64_t, uint64_t
 
-from engine.types cimport (Move, MOVE_NONE, MOVE_NULL, PAWN, KNIGHT, BISHOP, ROOK, QUEEN,
-                           KING, NO_PIECE, MT_PROMOTION, MT_EN_PASSANT, MT_CASTLING,
-                           move_from, move_to, move_kind, promotion_type, type_of,
-                           SEE_PAWN, SEE_KNIGHT, SEE_BISHOP, SEE_ROOK, SEE_QUEEN)
-from engine.board cimport Board, StateInfo
-from engine.position cimport (Position, make_move, unmake_move, make_null_move,
-                              unmake_null_move, gives_check, see_ge, is_draw, is_capture,
-                              board_copy, board_init, board_free, board_reserve, move_to_uci,
-                              move_from_uci)
+from engine.types cimport (Move, MOVE_NONE, MOVE_NULL, PAWN, QUEEN, KING, NO_PIECE,
+                           MT_PROMOTION, MT_EN_PASSANT, MAX_MOVES, MAX_PLY, move_from, move_to,
+                           move_kind, promotion_type, type_of)
+from engine.board cimport (Board, make_move, unmake_move, make_null_move, unmake_null_move,
+                           gives_check, is_draw, is_capture, board_copy, board_init, board_free,
+                           board_reserve)
+from engine.notation cimport move_to_uci
+from engine.position cimport Position
+from engine.see cimport PIECE_VALUE, see_ge
 from engine.movegen cimport generate_moves, is_legal_move, GEN_ALL
 from search.tt cimport (TT, TTEntry, TTSlot, tt_resize, tt_free, tt_clear, tt_new_search, tt_probe,
                         tt_prefetch, tt_hashfull, tt_store, BOUND_NONE, BOUND_UPPER,
@@ -37,15 +37,10 @@ cdef extern from "sync.h" nogil:
     void ly_flag_set(volatile int* f, int v)
 
 cdef enum:
-    MAX_PLY = 128
     VALUE_MATE = 32000
     VALUE_INFINITE = 32001
     VALUE_NONE = 32002
     MATE_IN_MAX_PLY = VALUE_MATE - MAX_PLY
-    MAX_ROOT_MOVES = 256
-
-cdef int SEE_VAL[8]
-SEE_VAL[:] = [0, SEE_PAWN, SEE_KNIGHT, SEE_BISHOP, SEE_ROOK, SEE_QUEEN, 0, 0]
 
 cdef int LMR[64][64]
 
@@ -95,7 +90,6 @@ cdef struct Stack:
     int static_eval
     int double_extensions
     int16_t* cont_hist          # continuation history entry of the move made here
-    bint in_check
 
 
 cdef struct RootMove:
@@ -118,7 +112,7 @@ cdef struct Worker:
     TT* tt
     History* hist
     Stack stack[MAX_PLY + 10]
-    RootMove root_moves[MAX_ROOT_MOVES]
+    RootMove root_moves[MAX_MOVES]
     int n_root
     int pv_idx
     int root_depth
@@ -352,9 +346,9 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexce
             gives = gives_check(b, m)
             if best > -MATE_IN_MAX_PLY and not gives and move_kind(m) != MT_PROMOTION:
                 # Delta pruning: even winning the piece cannot reach alpha.
-                if futility_base + SEE_VAL[captured_type(b, m)] <= alpha:
-                    if best < futility_base + SEE_VAL[captured_type(b, m)]:
-                        best = futility_base + SEE_VAL[captured_type(b, m)]
+                if futility_base + PIECE_VALUE[captured_type(b, m)] <= alpha:
+                    if best < futility_base + PIECE_VALUE[captured_type(b, m)]:
+                        best = futility_base + PIECE_VALUE[captured_type(b, m)]
                     continue
             if best > -MATE_IN_MAX_PLY and not see_ge(b, m, 0):
                 continue
@@ -429,7 +423,6 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
     cdef Move counter = MOVE_NONE
     cdef int pc_prev
     cdef RootMove* rm
-    cdef StateInfo* st
 
     if depth <= 0:
         return qsearch(w, ss, alpha, beta, pv_node)
@@ -442,7 +435,6 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
             w.seldepth = ply + 1
     check_limits(w)
     in_check = b.st.checkers != 0
-    ss.in_check = in_check
     (ss + 1).excluded = MOVE_NONE
     (ss + 1).ply = ply + 1
     (ss + 2).killers[0] = (ss + 2).killers[1] = MOVE_NONE
@@ -933,7 +925,7 @@ cdef class Searcher:
         SearchResult.  on_info(dict) receives each info line."""
         cdef Worker* w = self.w
         cdef Worker* best_w
-        cdef Move moves[256]
+        cdef Move moves[MAX_MOVES]
         cdef int n, i, k
         cdef Move m
         cdef int64_t elapsed

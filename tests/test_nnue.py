@@ -20,6 +20,7 @@ import pytest
 
 from engine.position import Position
 from nnue import accumulator as acc
+from nnue import timing
 from nnue.features import feature_indices, index, side_features
 from nnue.format import ACTIVATION_CRELU, ACTIVATION_SCRELU, MAX_ACTIVE, FloatNet, QuantizedNet
 from nnue.network import Network
@@ -408,7 +409,7 @@ def test_incremental_evaluations_equal_full_evaluations():
 
 
 def test_kernel_bench_times_the_moves_it_names():
-    """The kernel-only figures of benchmarks/nnue.py (bench_kernel) time one
+    """The kernel-only figures of benchmarks/nnue.py (nnue/timing.pyx time_kernel) time one
     refresh per legal move, and one move-kernel call per legal move that
     needs no refresh: every move in a king-free net, all but king moves
     (castling too) otherwise; counted against python-chess."""
@@ -425,10 +426,10 @@ def test_kernel_bench_times_the_moves_it_names():
     fnet.A = np.tile(fnet.A[:640], (64, 1))
     king_free = Network.from_quantized(fnet.quantize())
     _, _, net = nets(32, 1)
-    assert acc.bench_kernel(net, fens, 3, False)[1] == 3 * legal
-    assert acc.bench_kernel(net, fens, 3, True)[1] == 3 * (legal - kings)
-    assert acc.bench_kernel(king_free, fens, 3, True)[1] == 3 * legal
-    assert acc.bench_kernel(net, fens, 0, True)[1] == 0
+    assert timing.time_kernel(net, fens, 3, False)[1] == 3 * legal
+    assert timing.time_kernel(net, fens, 3, True)[1] == 3 * (legal - kings)
+    assert timing.time_kernel(king_free, fens, 3, True)[1] == 3 * legal
+    assert timing.time_kernel(net, fens, 0, True)[1] == 0
 
 
 def test_check_incremental_refuses_paths_longer_than_the_stack():
