@@ -3,11 +3,8 @@ from engine.board cimport Board, king_square
 from engine.bitboard cimport pop_lsb
 from engine.types cimport Bitboard
 from engine.position cimport Position
-import numpy as np
 
 from engine.notation import PIECE_CHARS
-
-HALFKP_FEATURES_PY = HALFKP_FEATURES
 
 cdef int32_t PIECE_SQUARE[2 * 16 * 64]
 
@@ -27,7 +24,8 @@ cdef const int32_t* piece_square_table() noexcept nogil:
     return PIECE_SQUARE
 
 
-# All active features of one perspective; returns their number (<= 30).
+# All active features of one perspective; returns their number (at most
+# MAX_ACTIVE_FEATURES).
 cdef int active_features(const Board* b, int perspective, int32_t* out) noexcept nogil:
     return active_features_for(b, perspective, king_square(b, perspective), out)
 

@@ -183,7 +183,12 @@ def test_a_file_written_before_the_engine_codec_reads_the_same(tmp_path):
     recs = D.open_records(tmp_path / "old.ldat")
     assert [D.unpack_fen(r) for r in recs] == OLD_FENS
     for mirror, digest in zip((None, np.arange(len(recs)) % 2 == 1), OLD_FEATURES):
-        features = encode_records(recs, mirror)
+        stm, nstm, score, result = encode_records(recs, mirror)
+        # The feature arrays were [N, 32] then, two columns wider than any
+        # position fills (MAX_ACTIVE_FEATURES = 30): those were all -1.
+        def widen(a):
+            return np.pad(a, ((0, 0), (0, 32 - a.shape[1])), constant_values=-1)
+        features = (widen(stm), widen(nstm), score, result)
         assert hashlib.sha256(b"".join(a.tobytes() for a in features)).hexdigest() == digest
     again = [D.pack_position(fen, r["score"], r["result"], r["ply"], r["flags"]) for fen, r in zip(OLD_FENS, recs)]
     assert D.file_bytes(np.array(again, D.RECORD)) == data

@@ -22,7 +22,7 @@ from engine.position import Position
 from nnue import accumulator as acc
 from nnue import timing
 from nnue.features import feature_indices, index, side_features
-from nnue.format import ACTIVATION_CRELU, ACTIVATION_SCRELU, MAX_ACTIVE, FloatNet, QuantizedNet
+from nnue.format import ACTIVATION_CRELU, ACTIVATION_SCRELU, MAX_ACTIVE_FEATURES, FloatNet, QuantizedNet
 from nnue.network import Network
 from nnue.reference import float_eval, int_eval
 from search.limits import Limits
@@ -108,7 +108,7 @@ def test_feature_indices_match_python_chess():
         for perspective in (0, 1):
             got = feature_indices(pos, perspective)
             assert got == halfkp_python(board, perspective), board.fen()
-            assert len(got) == len(board.piece_map()) - 2 <= MAX_ACTIVE
+            assert len(got) == len(board.piece_map()) - 2 <= MAX_ACTIVE_FEATURES
             assert all(0 <= i < 40960 for i in got)
         stm = 0 if board.turn == chess.WHITE else 1
         assert side_features(pos) == (halfkp_python(board, stm), halfkp_python(board, 1 - stm))
@@ -116,7 +116,7 @@ def test_feature_indices_match_python_chess():
 
 def test_start_position_has_the_maximum_of_30_features():
     pos = Position()
-    assert len(feature_indices(pos, 0)) == len(feature_indices(pos, 1)) == MAX_ACTIVE == 30
+    assert len(feature_indices(pos, 0)) == len(feature_indices(pos, 1)) == MAX_ACTIVE_FEATURES == 30
 
 
 def test_index_function():

@@ -3,6 +3,7 @@ differences of an independent float64 numpy implementation of the same loss."""
 import numpy as np
 import pytest
 
+from nnue.features import MAX_ACTIVE_FEATURES
 from training.model import forward_backward, wdl_target, LOSS_WDL, LOSS_CP, select_kernels, kernel_path
 
 H = 32
@@ -28,8 +29,8 @@ def _loss64(A, P, B, C, d, stm, nstm, score, target, loss_kind, K=400.0, scale=4
 
 def _random_problem(seed, n=24, H=H):
     rng = np.random.default_rng(seed)
-    stm = np.full((n, 32), -1, np.int32)
-    nstm = np.full((n, 32), -1, np.int32)
+    stm = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
+    nstm = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
     for i in range(n):
         k = rng.integers(2, 8)
         # a small feature pool so that rows are shared between samples
