@@ -3,7 +3,8 @@
 # Zobrist keys, check information, make/unmake and the draw rules.  Text
 # forms are in engine/notation, exchange evaluation in engine/see, the
 # Python-facing class in engine/position.
-from engine.types cimport Bitboard, Key, Move, NO_PIECE, type_of, color_of
+from engine.types cimport (Bitboard, Key, Move, NO_PIECE, MT_CASTLING, type_of, color_of,
+                           move_from, move_to, move_kind)
 from engine.bitboard cimport lsb, square_bb
 from engine.attacks cimport (PAWN_ATTACKS, KNIGHT_ATTACKS, KING_ATTACKS,
                              rook_attacks, bishop_attacks)
@@ -100,6 +101,24 @@ cdef inline void move_piece(Board* b, int frm, int to) noexcept nogil:
     b.by_color[color_of(pc)] ^= ft
     b.squares[frm] = NO_PIECE
     b.squares[to] = pc
+
+# --- Zobrist keys (Polyglot's, filled by engine/board.pyx at import)
+
+cdef Key PSQ_KEYS[16][64]
+cdef Key SIDE_KEY
+
+# The key after a move, without making it, so that search can prefetch the
+# TT entry while make_move runs (Stockfish's key_after); en passant and
+# castling-right changes are left out, which only make the prefetch miss.
+cdef inline Key key_after(const Board* b, Move m) noexcept nogil:
+    cdef int frm = move_from(m)
+    cdef int to = move_to(m)
+    cdef int pc = b.squares[frm]
+    cdef int captured = b.squares[to]
+    cdef Key k = b.st.key ^ SIDE_KEY ^ PSQ_KEYS[pc][frm] ^ PSQ_KEYS[pc][to]
+    if captured != NO_PIECE and move_kind(m) != MT_CASTLING:
+        k ^= PSQ_KEYS[captured][to]
+    return k
 
 # --- Operations (engine/board.pyx; all hot ones without the GIL)
 

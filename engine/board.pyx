@@ -24,10 +24,8 @@ cdef extern from "polyglot_keys.h":
 # Zobrist keys.  The main key is Polyglot's, so opening books work and tests
 # can compare against chess.polyglot.zobrist_hash.
 
-cdef Key PSQ_KEYS[16][64]
 cdef Key CASTLING_KEYS[16]
 cdef Key EP_KEYS[8]
-cdef Key SIDE_KEY
 cdef Key MATERIAL_KEYS[16][16]
 
 cdef void init_keys() noexcept:
@@ -406,20 +404,6 @@ cdef bint gives_check(const Board* b, Move m) noexcept nogil:
     return ((rook_attacks(ksq, occ) & (pieces_cp(b, us, ROOK) | pieces_cp(b, us, QUEEN)))
             | (bishop_attacks(ksq, occ) & (pieces_cp(b, us, BISHOP) | pieces_cp(b, us, QUEEN)))) != 0
 
-
-
-# The key after a move, without making it, to prefetch the TT entry while
-# make_move runs; ignores en passant and castling-right changes, which only
-# make the prefetch miss.
-cdef Key key_after(const Board* b, Move m) noexcept nogil:
-    cdef int frm = move_from(m)
-    cdef int to = move_to(m)
-    cdef int pc = b.squares[frm]
-    cdef int captured = b.squares[to]
-    cdef Key k = b.st.key ^ SIDE_KEY ^ PSQ_KEYS[pc][frm] ^ PSQ_KEYS[pc][to]
-    if captured != NO_PIECE and move_kind(m) != MT_CASTLING:
-        k ^= PSQ_KEYS[captured][to]
-    return k
 
 # ---------------------------------------------------------------------------
 # Root state: what FEN setup cannot take from the text

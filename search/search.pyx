@@ -11,7 +11,7 @@ from libc.stdint cimport int16_t, int64_t, uint64_t
 from engine.types cimport (Move, MOVE_NONE, MOVE_NULL, PAWN, QUEEN, KING, NO_PIECE,
                            MT_PROMOTION, MT_EN_PASSANT, MAX_MOVES, MAX_PLY, move_from, move_to,
                            move_kind, promotion_type, type_of)
-from engine.board cimport (Board, make_move, unmake_move, make_null_move, unmake_null_move,
+from engine.board cimport (Board, key_after, make_move, unmake_move, make_null_move, unmake_null_move,
                            gives_check, is_draw, is_capture, board_copy, board_init, board_free,
                            board_reserve)
 from engine.notation cimport move_to_uci
@@ -218,8 +218,8 @@ cdef inline void do_move(Worker* w, Stack* ss, Move m) noexcept nogil:
     ss.moved_piece = pc
     ss.cont_hist = &w.hist.continuation[pc][move_to(m)][0]
     w.nodes += 1
+    tt_prefetch(w.tt, key_after(b, m))
     make_move(b, m)
-    tt_prefetch(w.tt, b.st.key)
     if w.net != NULL:
         acc_push(&w.acc, b)
 
