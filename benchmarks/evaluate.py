@@ -10,7 +10,6 @@ Positions: the first N of shared/data/openings.epd, plus the positions of a
 few seeded random games so that endgames are represented too.
 """
 import argparse
-import random
 import shlex
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 import chess
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, load_positions as _load_positions  # noqa: E402
+from common import load_positions as _load_positions  # noqa: E402
 
 from engine.position import Position  # noqa: E402
 from search.evaluate import evaluate_position  # noqa: E402

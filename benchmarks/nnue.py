@@ -214,7 +214,8 @@ def main(argv=None):
     top = paths[0]
     bound = row_operation_bound(fens)
     print(f"row operations per perspective (accumulator-sized loads and stores): refresh "
-          f"{bound[0]:.1f}, incremental {bound[1]:.2f} for these moves; their ratio {bound[0] / bound[1]:.1f}x "
+          f"{bound[0]:.1f}, incremental {bound[1]:.2f} for these moves; "
+          f"their ratio {bound[0] / bound[1]:.1f}x "
           f"bounds the update-alone ratio where memory, not arithmetic, limits both")
     ratio = med(lambda r: r[top, "eval_incr"] / r[top, "eval_refresh"])
     print(f"incremental / refresh, evaluation ({top}): {ratio:.1f}x "
@@ -225,7 +226,8 @@ def main(argv=None):
     kern = med(lambda r: r[top, "kern_incr"] / r[top, "kern_refresh"])
     overhead = med(lambda r: 1e9 / r[top, "upd_incr"] - 1e9 / r["base"] - 1e9 / r[top, "kern_incr"])
     print(f"kernels alone ({top}, time_kernel: the same rows, found beforehand): refresh "
-          f"{med(lambda r: 1e9 / r[top, 'kern_refresh']):.1f} ns, move {med(lambda r: 1e9 / r[top, 'kern_incr']):.1f} ns "
+          f"{med(lambda r: 1e9 / r[top, 'kern_refresh']):.1f} ns, "
+          f"move {med(lambda r: 1e9 / r[top, 'kern_incr']):.1f} ns "
           f"per accumulator pair, ratio {kern:.1f}x; the update's other work (rows, flags, calls) "
           f"{overhead:.1f} ns per move")
     print(f"SCReLU / CReLU net, incremental evaluations/s ({top}): "

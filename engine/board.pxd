@@ -48,7 +48,7 @@ cdef struct Board:
     int game_ply              # plies since the start of the game (fullmove derived)
     bint chess960
     int castling_rook[4]      # rook square per castling right, or SQ_NONE
-    Bitboard castling_path[4] # squares that must be empty (except king and rook)
+    Bitboard castling_path[4]  # squares that must be empty (except king and rook)
     Bitboard castling_king_path[4]  # squares the king crosses, strictly before its target
     int castling_mask[64]     # rights lost when a piece leaves or enters a square
     StateInfo* st             # = &states[sp]

@@ -108,7 +108,6 @@ cdef inline Move* gen_pinned_pawn(const Board* b, Move* out, int us, int frm,
     cdef Bitboard pushes = 0, caps, targets
     cdef bint promo = ((frm >> 3) == 6) if us == WHITE else ((frm >> 3) == 1)
     cdef bint start = ((frm >> 3) == 1) if us == WHITE else ((frm >> 3) == 6)
-    cdef int to
     if square_bb(frm + up) & empty:
         pushes = square_bb(frm + up)
         if start and (square_bb(frm + up + up) & empty):

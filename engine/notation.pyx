@@ -23,6 +23,7 @@ COLOR_NAMES = ("white", "black")
 # ---------------------------------------------------------------------------
 # Squares
 
+
 def square_name(int sq):
     return "abcdefgh"[sq & 7] + str((sq >> 3) + 1)
 
@@ -55,7 +56,7 @@ cdef int board_set_fen(Board* b, str fen, object chess960) except -1:
 
     Raises ValueError naming the problem; on error *b is left unchanged."""
     cdef int squares[64]
-    cdef int rank, f, sq, pc, i, color, side, rsq, ksq, kfile, n, right
+    cdef int rank, f, i, color, side, rsq, ksq, kfile, n, right
     cdef int rights = 0
     cdef int rook_of_right[4]
     cdef int ep = SQ_NONE
@@ -256,9 +257,8 @@ cdef int board_set_fen(Board* b, str fen, object chess960) except -1:
     return 0
 
 
-
 cdef str castling_text(const Board* b):
-    cdef int right, color, rsq, other, side_sign
+    cdef int right, color, rsq, other, sq
     cdef str out = ""
     cdef str ch
     for right in range(4):

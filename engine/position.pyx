@@ -11,7 +11,7 @@ from engine.movegen cimport generate_moves, has_legal_move, is_legal_move, GEN_A
 from engine.notation cimport board_set_fen, board_fen, move_to_uci, move_from_uci
 from engine.see cimport see_ge, see_value
 
-from engine.notation import STARTING_FEN, PIECE_CHARS, square_name, parse_square  # noqa: F401
+from engine.notation import PIECE_CHARS, STARTING_FEN, parse_square
 
 
 # Perft: bulk counting at the leaves (generation is fully legal).

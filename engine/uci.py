@@ -307,7 +307,7 @@ def format_bestmove(bestmove: Optional[str], ponder: Optional[str] = None) -> st
 
 def board_diagram(pos) -> str:
     """The `d` command: board, FEN, Polyglot key and checkers, Stockfish-style."""
-    from engine.position import square_name
+    from engine.notation import square_name
     sep = " +---+---+---+---+---+---+---+---+"
     lines = [sep]
     for rank in range(7, -1, -1):
@@ -416,7 +416,8 @@ class UciEngine:
         try:
             net = load_network(path)
         except (ValueError, OSError) as exc:
-            self.info_string(f"EvalFile {value}: {exc}; keeping {getattr(s, 'eval_name', 'the current evaluation')}")
+            keeping = getattr(s, "eval_name", "the current evaluation")
+            self.info_string(f"EvalFile {value}: {exc}; keeping {keeping}")
             return
         s.set_network(net)
         self.info_string(f"evaluation: {s.eval_name} from {path}")

@@ -45,7 +45,7 @@ cdef inline void acc_push(AccStack* a, const Board* b) noexcept nogil:
     a.computed[p][0] = 0
     a.computed[p][1] = 0
 
-# Bring both perspectives of the current ply up to date.
+# Bring both perspectives of the current ply up to date (nnue_evaluate does it).
 cdef void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil
 cdef int nnue_evaluate(AccStack* a, const NetData* net, const Board* b) noexcept nogil
 
@@ -76,4 +76,4 @@ cdef inline bint changes_king_block(const NetData* net, const DirtyPiece* d, int
 # The rows of move d for both perspectives, into m: at most one added and
 # two removed, the zero row for those missing (needs no refresh of either
 # side: see changes_king_block).
-cdef void move_rows(const NetData* net, const Board* b, const DirtyPiece* d, LyMove* m) noexcept nogil
+cdef void acc_move_rows(const NetData* net, const Board* b, const DirtyPiece* d, LyMove* m) noexcept nogil

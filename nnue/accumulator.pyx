@@ -201,7 +201,7 @@ cdef void catch_up(AccStack* a, const NetData* net, const Board* b, int p) noexc
 # Both perspectives of the current ply up to date.  The search's common
 # case, one ply from a computed parent by a move that needs no refresh, is
 # inlined into the callers; the rest is catch_up's.
-cdef inline void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
+cdef inline void update_current(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
     cdef int p = b.sp - a.root_sp
     cdef const DirtyPiece* d = &b.st.dirty
     if a.computed[p][0] & a.computed[p][1]:
@@ -213,13 +213,22 @@ cdef inline void acc_update(AccStack* a, const NetData* net, const Board* b) noe
         catch_up(a, net, b, p)
 
 
+# The exported forms of the inline helpers above (for nnue/timing.pyx).
+cdef void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
+    update_current(a, net, b)
+
+
+cdef void acc_move_rows(const NetData* net, const Board* b, const DirtyPiece* d, LyMove* m) noexcept nogil:
+    move_rows(net, b, d, m)
+
+
 # Evaluation in centipawns from the side to move's view.
 cdef int nnue_evaluate(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
     cdef int p = b.sp - a.root_sp
     cdef int stm = b.side
     cdef int64_t out, q
     cdef int64_t divisor = net.out_div
-    acc_update(a, net, b)
+    update_current(a, net, b)
     if net.activation:
         out = ly_kernels.screlu_dot(acc_at(a, p, stm), acc_at(a, p, stm ^ 1), net.out_w, a.hidden, net.qa)
     else:

@@ -1,14 +1,14 @@
 # Network: loads a .nnue file (nnue/format.py) into 64-byte aligned memory.
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
-from libc.stdint cimport int16_t, int32_t, uintptr_t
+from libc.stdint cimport int16_t, uintptr_t
 from nnue.features cimport KING_BLOCK
 
 import itertools
 
 import numpy as np
 
-from nnue.format import QuantizedNet, read_net, eval_rational
+from nnue.format import read_net, eval_rational
 
 _serials = itertools.count(1)
 

@@ -11,7 +11,7 @@ from nnue.network cimport Network
 from nnue.features cimport active_features_for, MAX_ACTIVE_FEATURES
 from nnue.accumulator cimport (AccStack, LyMove, acc_alloc, acc_free, acc_set_root, acc_push,
                                acc_update, acc_at, nnue_evaluate, row_king, changes_king_block,
-                               move_rows)
+                               acc_move_rows)
 from nnue.kernels cimport ly_kernels, ly_kernels_select
 
 import time
@@ -38,7 +38,7 @@ def time_baseline(list fens, int repeats):
     """The loop of time_eval without any NNUE work (make and unmake each
     legal move): (seconds, moves), the overhead to subtract."""
     cdef Position pos
-    cdef int r, i, n
+    cdef int _r, i, n
     cdef long long count = 0
     cdef int64_t t0
     cdef unsigned short moves[MAX_MOVES]
@@ -48,7 +48,7 @@ def time_baseline(list fens, int repeats):
         board_reserve(&pos.b, 4)
         n = generate_moves(&pos.b, moves, GEN_ALL)
         with nogil:
-            for r in range(repeats):
+            for _r in range(repeats):
                 for i in range(n):
                     make_move(&pos.b, moves[i])
                     unmake_move(&pos.b)
@@ -69,7 +69,7 @@ def time_kernel(Network net not None, list fens, int repeats, bint incremental):
     cdef LyMove* rows = NULL
     cdef int32_t* feats = NULL
     cdef int* counts = NULL
-    cdef int r, i, c, n, k
+    cdef int _r, i, c, n, k
     cdef long long count = 0
     cdef double seconds = 0
     cdef unsigned short moves[MAX_MOVES]
@@ -95,11 +95,11 @@ def time_kernel(Network net not None, list fens, int repeats, bint incremental):
                 d = &pos.b.st.dirty
                 if not incremental:
                     for c in range(2):
-                        counts[2 * k + c] = active_features_for(
-                            &pos.b, c, row_king(&net.net, &pos.b, c), feats + (2 * k + c) * MAX_ACTIVE_FEATURES)
+                        counts[2 * k + c] = active_features_for(&pos.b, c, row_king(&net.net, &pos.b, c),
+                                                                feats + (2 * k + c) * MAX_ACTIVE_FEATURES)
                     k += 1
                 elif not (changes_king_block(&net.net, d, 0) or changes_king_block(&net.net, d, 1)):
-                    move_rows(&net.net, &pos.b, d, &rows[k])
+                    acc_move_rows(&net.net, &pos.b, d, &rows[k])
                     for c in range(2):
                         rows[k].src[c] = acc_at(&a, 0, c)
                         rows[k].dst[c] = acc_at(&a, 1, c)
@@ -107,7 +107,7 @@ def time_kernel(Network net not None, list fens, int repeats, bint incremental):
                 unmake_move(&pos.b)
             t0 = time.thread_time()
             with nogil:
-                for r in range(repeats):
+                for _r in range(repeats):
                     for i in range(k):
                         if incremental:
                             ly_kernels.update_move(&rows[i], a.hidden)
@@ -129,7 +129,7 @@ def time_kernel(Network net not None, list fens, int repeats, bint incremental):
 cdef _time(Network net, list fens, int repeats, bint incremental, bint output):
     cdef AccStack a
     cdef Position pos
-    cdef int r, i, n
+    cdef int _r, i, n
     cdef long long count = 0
     cdef int64_t t0
     cdef unsigned short moves[MAX_MOVES]
@@ -146,7 +146,7 @@ cdef _time(Network net, list fens, int repeats, bint incremental, bint output):
                 # The root is set up once per position: the repeats time the
                 # per-move work, not one refresh per pass.
                 acc_set_root(&a, &net.net, &pos.b)
-                for r in range(repeats):
+                for _r in range(repeats):
                     for i in range(n):
                         make_move(&pos.b, moves[i])
                         if incremental:

@@ -3,7 +3,7 @@
 # pruning, reductions and extensions of modern engines.  The whole tree is
 # searched without the GIL; Python is touched only to report `info` lines
 # between iterations.  Tunables are in search/tunables.py.
-from libc.stdlib cimport malloc, calloc, free
+from libc.stdlib cimport calloc, free
 from libc.string cimport memset, memcpy
 from libc.math cimport log
 from libc.stdint cimport int16_t, int64_t, uint64_t
@@ -97,9 +97,10 @@ cdef struct RootMove:
     int score
     int prev_score
     int avg_score
-    int last_score               # the latest score this move was given, at any depth (-INF: none):
-                                 # a move sorted first by a fail-high whose re-search was cut off has
-                                 # neither score nor prev_score, but it is the move played
+    # the latest score this move was given, at any depth (-INF: none): a move
+    # sorted first by a fail-high whose re-search was cut off has neither score
+    # nor prev_score, but it is the move played
+    int last_score
     int seldepth
     bint lower                   # score is a fail-high bound ...
     bint upper                   # ... or a fail-low bound
@@ -270,7 +271,8 @@ cdef void update_all_stats(Worker* w, Stack* ss, Move best, int depth,
             history_update(&w.hist.butterfly[b.side][m & 4095], -bonus)
             update_continuation(ss, pc, move_to(m), -bonus)
     else:
-        history_update(&w.hist.capture[b.squares[move_from(best)]][move_to(best)][captured_type(b, best)], bonus)
+        history_update(&w.hist.capture[b.squares[move_from(best)]][move_to(best)][captured_type(b, best)],
+                       bonus)
     for i in range(n_captures):
         m = captures[i]
         history_update(&w.hist.capture[b.squares[move_from(m)]][move_to(m)][captured_type(b, m)], -bonus)
@@ -415,7 +417,6 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
     cdef int eval_, value = 0, best = -VALUE_INFINITE, move_count = 0
     cdef int new_depth, extension, r, d, lmr_depth, hist, bound
     cdef int singular_beta, singular_depth, null_r, value2
-    cdef int old_alpha = alpha
     cdef MovePicker mp
     cdef Move quiets[64]
     cdef Move captures[32]
@@ -927,8 +928,6 @@ cdef class Searcher:
         cdef Worker* best_w
         cdef Move moves[MAX_MOVES]
         cdef int n, i, k
-        cdef Move m
-        cdef int64_t elapsed
         board_copy(&w.board, &pos.b)
         board_reserve(&w.board, MAX_PLY + 16)
         if self.network is not None:
@@ -1017,8 +1016,9 @@ cdef class Searcher:
             pv.append(move_to_uci(&w.board, rm0.pv[i]))
             make_move(&w.board, rm0.pv[i])
             k += 1
-        for i in range(k):
+        while k:
             unmake_move(&w.board)
+            k -= 1
         if len(pv) > 1:
             ponder = pv[1]
         kind, val = score_to_uci(best_score(best_w))
@@ -1123,7 +1123,8 @@ cdef class Searcher:
         # UCI: in infinite or ponder mode, bestmove waits for stop/ponderhit.
         import time
         if self.limits.infinite or self.limits.ponder:
-            while not ly_flag_get(&self.stop_flag) and (self.limits.infinite or ly_flag_get(&self.ponder_flag)):
+            while not ly_flag_get(&self.stop_flag) and (self.limits.infinite
+                                                        or ly_flag_get(&self.ponder_flag)):
                 time.sleep(0.001)
 
     cdef _info_string(self, str text):
@@ -1131,7 +1132,7 @@ cdef class Searcher:
             self.on_info({"string": text})
 
     cdef void _report(self, Worker* w, int depth, bint final_only) noexcept with gil:
-        cdef int i, k, j, shown
+        cdef int i, j, shown
         cdef RootMove* rm
         if self.on_info is None:
             return
@@ -1157,7 +1158,7 @@ cdef class Searcher:
                         break
                     pv.append(move_to_uci(&w.board, rm.pv[j]))
                     make_move(&w.board, rm.pv[j])
-                for j in range(len(pv)):
+                for _ in pv:
                     unmake_move(&w.board)
                 kind, val = score_to_uci(v)
                 info = {"depth": d, "seldepth": max(rm.seldepth, d), "multipv": i + 1,

@@ -30,7 +30,7 @@ def time_evaluate(list fens, int repeats):
     Returns (elapsed seconds, number of evaluations)."""
     global _sink
     cdef int n = len(fens)
-    cdef int i, r
+    cdef int i, _r
     cdef long long total = 0
     cdef Board* boards = <Board*>calloc(max(n, 1), sizeof(Board))
     if boards == NULL:
@@ -41,7 +41,7 @@ def time_evaluate(list fens, int repeats):
             board_set_fen(&boards[i], fens[i], None)
         t0 = perf_counter()
         with nogil:
-            for r in range(repeats):
+            for _r in range(repeats):
                 for i in range(n):
                     total += evaluate(&boards[i])
                     ly_clobber()

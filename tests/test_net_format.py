@@ -13,8 +13,8 @@ import zlib
 import numpy as np
 import pytest
 
-from nnue.format import (ACTIVATION_SCRELU, HALFKP_FEATURES, MAGIC, MAX_ACTIVE_FEATURES, OUT_WEIGHT_LIMIT, FloatNet,
-                         QuantizedNet, architecture_text, parse_net, read_net, write_net)
+from nnue.format import (ACTIVATION_SCRELU, HALFKP_FEATURES, MAGIC, MAX_ACTIVE_FEATURES, OUT_WEIGHT_LIMIT,
+                         FloatNet, QuantizedNet, architecture_text, parse_net, read_net, write_net)
 from nnue.network import Network
 
 HIDDEN = 32   # the smallest width keeps the files small (2.6 MB)

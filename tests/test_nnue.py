@@ -360,7 +360,8 @@ def test_king_independent_net_skips_refreshes_and_stays_exact():
         assert acc.evaluate(net, pos) == int_eval(qnet, pos)
     w = qnet.ft_weights.copy()
     w[640 * 37 + 5, 3] += 1
-    assert not Network.from_quantized(QuantizedNet(w, qnet.ft_bias, qnet.out_weights, qnet.out_bias)).king_free
+    moved = QuantizedNet(w, qnet.ft_bias, qnet.out_weights, qnet.out_bias)
+    assert not Network.from_quantized(moved).king_free
 
 
 @pytest.mark.parametrize("simd", SIMD_PATHS)

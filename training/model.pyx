@@ -21,7 +21,7 @@
 # the scatter into the feature rows.
 cimport cython
 from cython.parallel cimport prange
-from libc.math cimport exp, log
+from libc.math cimport exp
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint64_t, int8_t, int16_t
 from nnue.features cimport halfkp_index, HALFKP_FEATURES, KING_BLOCK, MAX_ACTIVE_FEATURES
 from engine.record cimport unpack_pieces, RECORD_MAX_PIECES
@@ -38,9 +38,9 @@ LOSS_CP = 1        # the notes' plain MSE on centipawn scores
 def encode_records(recs, mirror=None, remap=None):
     """Feature indices and labels of data records (training/data.py RECORD).
 
-    Returns (stm [N, MAX_ACTIVE_FEATURES] int32, nstm [N, MAX_ACTIVE_FEATURES] int32, score [N] float32 from the
-    side to move's view, result [N] float32 in {0, 0.5, 1} from the side to
-    move's view); unused slots are -1.  Feature indices come from
+    Returns (stm [N, MAX_ACTIVE_FEATURES] int32, nstm [N, MAX_ACTIVE_FEATURES]
+    int32, score [N] float32 from the side to move's view, result [N] float32
+    in {0, 0.5, 1} from the side to move's view); unused slots are -1.  Feature indices come from
     nnue/features.pxd, the engine's own definition.  `mirror` (optional
     [N] bool) encodes the flagged positions mirrored left to right (file a
     <-> h): the same evaluation, since the features do not see castling
@@ -138,8 +138,9 @@ select_kernels()
 
 
 cdef enum:
-    CHUNK = 64      # samples per partial sum of gB/gC: fixed, so that the
-                    # sums do not depend on the thread count
+    # samples per partial sum of gB/gC: fixed, so that the sums do not depend
+    # on the thread count
+    CHUNK = 64
 
 
 @cython.boundscheck(False)
@@ -170,7 +171,7 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     cdef int H = B.shape[0]
     cdef Py_ssize_t i, j, k, c, blk, q, r
     cdef int f, nchunks, nblocks, cols, j0, j1
-    cdef float y, p, t, g, a
+    cdef float y, p, t, g
     cdef double loss = 0.0, gd = 0.0
     cdef float inv_n = 1.0 / n
     cdef float* ws
@@ -318,4 +319,5 @@ def wdl_target(score, result, double lam=1.0, double K=400.0):
 
     lambda weights the search score; 1 - lambda weights the game result."""
     score = np.asarray(score, np.float64)
-    return (lam / (1.0 + np.exp(-score / K)) + (1.0 - lam) * np.asarray(result, np.float64)).astype(np.float32)
+    return (lam / (1.0 + np.exp(-score / K))
+            + (1.0 - lam) * np.asarray(result, np.float64)).astype(np.float32)
