@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
+from search import playing_searcher
 from search.limits import Limits, MAX_THREADS
 
 ENGINE_NAME = "Ladya"
@@ -326,28 +327,13 @@ def board_diagram(pos) -> str:
 # The engine loop
 
 
-def _default_searcher(hash_mb: int):
-    """A Searcher evaluating with the shipped net (nets/default.nnue) if there
-    is one and it loads, else with the bootstrap evaluation."""
-    from nnue import default_net_path
-    from search.search import Searcher
-    s = Searcher(hash_mb=hash_mb)
-    path = default_net_path()
-    if path is not None:
-        try:
-            s.set_network(load_network(path))
-        except (ValueError, OSError):
-            pass                               # reported by UciEngine._announce_eval
-    return s
-
-
 class UciEngine:
     """State of one UCI session: position, options, searcher, search thread."""
 
     def __init__(self, out=None, searcher_factory: Optional[Callable] = None):
         self._out = out if out is not None else sys.stdout
         self._out_lock = threading.Lock()
-        self._factory = searcher_factory or _default_searcher
+        self._factory = searcher_factory or playing_searcher
         self._option_list = OPTIONS + tune_options()
         self._tunables = {o.name for o in self._option_list[len(OPTIONS):]}
         self.options = {o.name: o.default for o in self._option_list}
