@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from search import playing_searcher
-from search.limits import Limits, MAX_THREADS
+from search.limits import DEFAULT_HASH_MB, Limits, MAX_THREADS, MOVE_OVERHEAD_MS
 
 ENGINE_NAME = "Ladya"
 ENGINE_AUTHOR = "the Ladya developers"
@@ -106,11 +106,11 @@ class Option:
 
 OPTIONS: Tuple[Option, ...] = (
     Option("Threads", "spin", 1, 1, MAX_THREADS),
-    Option("Hash", "spin", 16, 1, 32768),
+    Option("Hash", "spin", DEFAULT_HASH_MB, 1, 32768),
     Option("Clear Hash", "button"),
     Option("Ponder", "check", False),
     Option("MultiPV", "spin", 1, 1, 256),
-    Option("Move Overhead", "spin", 30, 0, 5000),
+    Option("Move Overhead", "spin", MOVE_OVERHEAD_MS, 0, 5000),
     Option("UCI_Chess960", "check", False),
     Option("EvalFile", "string", EVALFILE_DEFAULT),
 )

@@ -2,10 +2,12 @@
 ordering, transposition table, time management and the bootstrap evaluation."""
 import logging
 
+from search.limits import DEFAULT_HASH_MB
+
 LOGGER = logging.getLogger(__name__)
 
 
-def playing_searcher(hash_mb: int = 16):
+def playing_searcher(hash_mb: int = DEFAULT_HASH_MB):
     """A Searcher with the evaluator the engine plays with: the shipped net
     (nets/default.nnue) when there is one and it loads, else the bootstrap
     (PeSTO) evaluation.  UCI play and `bench` both start from it."""

@@ -29,7 +29,7 @@ from nnue.network cimport NetData, Network
 from nnue.accumulator cimport AccStack, acc_alloc, acc_free, acc_set_root, acc_push, nnue_evaluate
 from search.params cimport *
 
-from search.limits import SearchResult, MAX_THREADS
+from search.limits import SearchResult, DEFAULT_HASH_MB, MAX_THREADS, MOVE_OVERHEAD_MS
 from search import tunables
 
 cdef extern from "sync.h" nogil:
@@ -796,7 +796,7 @@ cdef class Searcher:
     cdef Network network
     cdef list _helpers             # running helper threads (Python threads, GIL released)
 
-    def __cinit__(self, int hash_mb=16, int threads=1):
+    def __cinit__(self, int hash_mb=DEFAULT_HASH_MB, int threads=1):
         memset(&self.tt, 0, sizeof(TT))
         self.workers = <Worker**>calloc(1, sizeof(Worker*))
         if self.workers == NULL:
@@ -806,7 +806,7 @@ cdef class Searcher:
         self.n_threads = 1
         tt_resize(&self.tt, hash_mb)
         self.multipv = 1
-        self.move_overhead = 30
+        self.move_overhead = MOVE_OVERHEAD_MS
         self._helpers = []
         if threads != 1:
             self.set_threads(threads)
