@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ imports
     from training.train import TrainConfig
     from training.match import EngineSpec, MatchConfig, MatchResult, Sprt, play_match
     from training.spsa import SpsaConfig
+    from training.spsa import run as tune
 
 #: name -> (module, attribute) of everything imported on first use
 _LAZY = {

@@ -12,8 +12,9 @@ with SparseAdam (lazy, like ours), which is several times slower on CPU.
 Both use the same thread count, in the same run, alternating rounds so that
 a shared machine's load hits both; the median round is reported.
 
-    python benchmarks/train_speed.py [--batch 16384] [--hidden 256] [--steps 20] [--reference torch|scalar]
-                                     [--device cpu|cuda] [--threads N] [--rounds 3] [--profile] [--torch-sparse]
+    python benchmarks/train_speed.py [--batch 16384] [--hidden 256] [--steps 20]
+                                     [--reference torch|scalar] [--device cpu|cuda] [--threads N]
+                                     [--rounds 3] [--profile] [--torch-sparse]
 
 --profile breaks our step down: encode, forward, backward (output layer and
 scatter into the feature rows), optimizer.
@@ -170,7 +171,7 @@ def scalar_step(t: Trainer, recs) -> float:
 
 def profile_ours(t: Trainer, batches, steps: int) -> None:
     """Where a step's time goes: encode, forward, backward, optimizer."""
-    m, cfg = t.model, t.cfg
+    cfg = t.cfg
     parts = {"encode": 0.0, "forward": 0.0, "backward": 0.0, "optimizer": 0.0}
     for s in range(steps):
         recs = batches[s % len(batches)]
@@ -229,7 +230,8 @@ def main(argv=None):
         except ImportError:
             sys.exit("--reference torch needs PyTorch: pip install torch (CPU build)")
         torch.set_num_threads(args.threads)
-        ref_name = f"torch {torch.__version__} ({'dense Adam' if not args.torch_sparse else 'SparseAdam + Adam'})"
+        optimizer = "dense Adam" if not args.torch_sparse else "SparseAdam + Adam"
+        ref_name = f"torch {torch.__version__} ({optimizer})"
     elif args.reference == "scalar":
         ref_name = "our step with scalar kernels"
 
@@ -298,7 +300,8 @@ def main(argv=None):
             ref_step(s)
         sync()
         theirs.append(args.steps * args.batch / (time.perf_counter() - t0))
-        print(f"round {r + 1}: ours {ours[-1]:,.0f} positions/s, {args.reference} {theirs[-1]:,.0f} positions/s")
+        print(f"round {r + 1}: ours {ours[-1]:,.0f} positions/s, "
+              f"{args.reference} {theirs[-1]:,.0f} positions/s")
     o, t = float(np.median(ours)), float(np.median(theirs))
     print(f"ours:  {o:,.0f} positions/s ({1000 * args.batch / o:.1f} ms per step, encode included)")
     enc = "excluded" if args.reference == "torch" else "included"

@@ -92,7 +92,8 @@ class BuiltinSolver:
 
 
 def default_reference() -> str:
-    gnuchess = shutil.which("gnuchess") or ("/usr/games/gnuchess" if Path("/usr/games/gnuchess").exists() else None)
+    gnuchess = (shutil.which("gnuchess")
+                or ("/usr/games/gnuchess" if Path("/usr/games/gnuchess").exists() else None))
     if gnuchess:
         return f"{gnuchess} --uci"
     return shutil.which("stockfish") or "/usr/games/stockfish"

@@ -10,7 +10,7 @@ from engine.bitboard cimport pop_lsb, popcount
 from engine.board cimport Board, king_square
 from engine.position cimport Position
 
-from engine.position import PIECE_CHARS
+from engine.notation import PIECE_CHARS
 
 CASTLING_CHARS = "KQkq"      # the record's castling bits 1-4, the engine's rights in order
 

@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
-from search.limits import Limits, MAX_THREADS
+from search import playing_searcher
+from search.limits import DEFAULT_HASH_MB, Limits, MAX_THREADS, MOVE_OVERHEAD_MS
 
 if TYPE_CHECKING:
     from search.result import Info
@@ -108,11 +109,11 @@ class Option:
 
 OPTIONS: Tuple[Option, ...] = (
     Option("Threads", "spin", 1, 1, MAX_THREADS),
-    Option("Hash", "spin", 16, 1, 32768),
+    Option("Hash", "spin", DEFAULT_HASH_MB, 1, 32768),
     Option("Clear Hash", "button"),
     Option("Ponder", "check", False),
     Option("MultiPV", "spin", 1, 1, 256),
-    Option("Move Overhead", "spin", 30, 0, 5000),
+    Option("Move Overhead", "spin", MOVE_OVERHEAD_MS, 0, 5000),
     Option("UCI_Chess960", "check", False),
     Option("EvalFile", "string", EVALFILE_DEFAULT),
 )
@@ -312,7 +313,7 @@ def format_bestmove(bestmove: Optional[str], ponder: Optional[str] = None) -> st
 
 def board_diagram(pos) -> str:
     """The `d` command: board, FEN, Polyglot key and checkers, Stockfish-style."""
-    from engine.position import square_name
+    from engine.notation import square_name
     sep = " +---+---+---+---+---+---+---+---+"
     lines = [sep]
     for rank in range(7, -1, -1):
@@ -331,28 +332,13 @@ def board_diagram(pos) -> str:
 # The engine loop
 
 
-def _default_searcher(hash_mb: int):
-    """A Searcher evaluating with the shipped net (nets/default.nnue) if there
-    is one and it loads, else with the bootstrap evaluation."""
-    from nnue import default_net_path
-    from search.search import Searcher
-    s = Searcher(hash_mb=hash_mb)
-    path = default_net_path()
-    if path is not None:
-        try:
-            s.set_network(load_network(path))
-        except (ValueError, OSError):
-            pass                               # reported by UciEngine._announce_eval
-    return s
-
-
 class UciEngine:
     """State of one UCI session: position, options, searcher, search thread."""
 
     def __init__(self, out=None, searcher_factory: Optional[Callable] = None):
         self._out = out if out is not None else sys.stdout
         self._out_lock = threading.Lock()
-        self._factory = searcher_factory or _default_searcher
+        self._factory = searcher_factory or playing_searcher
         self._option_list = OPTIONS + tune_options()
         self._tunables = {o.name for o in self._option_list[len(OPTIONS):]}
         self.options = {o.name: o.default for o in self._option_list}
@@ -426,7 +412,8 @@ class UciEngine:
         try:
             net = load_network(path)
         except (ValueError, OSError) as exc:
-            self.info_string(f"EvalFile {value}: {exc}; keeping {getattr(s, 'eval_name', 'the current evaluation')}")
+            keeping = getattr(s, "eval_name", "the current evaluation")
+            self.info_string(f"EvalFile {value}: {exc}; keeping {keeping}")
             return
         s.set_network(net)
         self.info_string(f"evaluation: {s.eval_name} from {path}")

@@ -1,7 +1,8 @@
 # Network: loads a .nnue file (nnue/format.py) into 64-byte aligned memory.
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
-from libc.stdint cimport int16_t, int32_t, uintptr_t
+from libc.stdint cimport int16_t, uintptr_t
+from nnue.features cimport KING_BLOCK
 
 import itertools
 
@@ -59,7 +60,7 @@ cdef class Network:
         # that stay cached) and refreshes an accumulator only when a king
         # moves to a square of another block (nnue/accumulator.pyx row_king).
         row_of, distinct = king_block_map(qnet.ft_weights)
-        cdef size_t n_w = <size_t>len(distinct) * 640 * h
+        cdef size_t n_w = <size_t>len(distinct) * KING_BLOCK * h
         cdef size_t total = (n_w + h + 2 * h + h) * sizeof(int16_t) + 4 * 64
         cdef char* raw = <char*>malloc(total + 64)
         cdef char* p

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 MAX_THREADS = 256                    #: most search threads (UCI option Threads)
+DEFAULT_HASH_MB = 16                 #: transposition table size by default (UCI option Hash)
+MOVE_OVERHEAD_MS = 30                #: time kept back per move by default (UCI option Move Overhead)
 
 
 @dataclass

@@ -124,9 +124,11 @@ def test_the_engine_packs_what_its_fen_says():
         seen_ep += pos.ep_square is not None
     assert len(boards) > 7000 and seen_ep > 20
     start = Position(chess.STARTING_FEN, chess960=True)
-    assert D.pack_position(start, 0, 0, 0, 0).tobytes() == D.pack_position(chess.STARTING_FEN, 0, 0, 0, 0).tobytes()
+    assert (D.pack_position(start, 0, 0, 0, 0).tobytes()
+            == D.pack_position(chess.STARTING_FEN, 0, 0, 0, 0).tobytes())
     with pytest.raises(ValueError, match="standard castling"):
-        D.pack_position(Position("bqnb1rkr/pp3ppp/3ppn2/2p5/5P2/P2P4/NPP1P1PP/BQ1BNRKR w HFhf - 2 9"), 0, 0, 0, 0)
+        D.pack_position(Position("bqnb1rkr/pp3ppp/3ppn2/2p5/5P2/P2P4/NPP1P1PP/BQ1BNRKR w HFhf - 2 9"),
+                        0, 0, 0, 0)
 
 
 # A file of 24 records written by the codec before engine/record.pyx (the
@@ -183,9 +185,15 @@ def test_a_file_written_before_the_engine_codec_reads_the_same(tmp_path):
     recs = D.open_records(tmp_path / "old.ldat")
     assert [D.unpack_fen(r) for r in recs] == OLD_FENS
     for mirror, digest in zip((None, np.arange(len(recs)) % 2 == 1), OLD_FEATURES):
-        features = encode_records(recs, mirror)
+        stm, nstm, score, result = encode_records(recs, mirror)
+        # The feature arrays were [N, 32] then, two columns wider than any
+        # position fills (MAX_ACTIVE_FEATURES = 30): those were all -1.
+        def widen(a):
+            return np.pad(a, ((0, 0), (0, 32 - a.shape[1])), constant_values=-1)
+        features = (widen(stm), widen(nstm), score, result)
         assert hashlib.sha256(b"".join(a.tobytes() for a in features)).hexdigest() == digest
-    again = [D.pack_position(fen, r["score"], r["result"], r["ply"], r["flags"]) for fen, r in zip(OLD_FENS, recs)]
+    again = [D.pack_position(fen, r["score"], r["result"], r["ply"], r["flags"])
+             for fen, r in zip(OLD_FENS, recs)]
     assert D.file_bytes(np.array(again, D.RECORD)) == data
 
 
@@ -286,7 +294,8 @@ def test_data_tools_on_missing_and_unpackable_input(tmp_path):
     (tmp_path / "odd.ldat").write_bytes(D.file_bytes(recs))
     r = ladya("data", "export", tmp_path / "odd.ldat", "--out", tmp_path / "odd.txt")
     assert r.returncode == 0 and "Traceback" not in r.stderr
-    assert "record 1: bad piece code" in r.stderr and "exported 2 positions (1 invalid record dropped)" in r.stderr
+    assert "record 1: bad piece code" in r.stderr
+    assert "exported 2 positions (1 invalid record dropped)" in r.stderr
     assert len((tmp_path / "odd.txt").read_text().splitlines()) == 2
     r = ladya("data", "export", "--strict", tmp_path / "odd.ldat", "--out", tmp_path / "odd.txt")
     assert r.returncode == 2 and "Traceback" not in r.stderr and "record 1: bad piece code" in r.stderr
@@ -329,7 +338,8 @@ def test_dedup_removes_exactly_the_duplicates(tmp_path):
         check = D.FLAG_IN_CHECK if chess.Board(fen).is_check() else 0
         recs[i] = D.pack_position(fen, i, 0, i, check | (D.FLAG_GAME_START if i % 7 == 0 else 0))
     D.write_records(tmp_path / "in.ldat", recs)
-    key = lambda fen: tuple(fen.split()[:4])
+    def key(fen):
+        return tuple(fen.split()[:4])
     first = {}
     for i, fen in enumerate(fens):
         first.setdefault(key(fen), i)

@@ -134,7 +134,8 @@ def test_gate_promotes_only_when_the_sprt_accepts_h1(tmp_path, monkeypatch, pair
     loop.match(0, rec)
     config = calls["config"]
     assert config.sprt == (0.0, 10.0, 0.05, 0.05, model) and config.games == games
-    assert config.engine1.options == {"EvalFile": rec["net"]} and config.engine2.options == {"EvalFile": BOOTSTRAP}
+    assert config.engine1.options == {"EvalFile": rec["net"]}
+    assert config.engine2.options == {"EvalFile": BOOTSTRAP}
     m = rec["match"]
     assert m["decision"] == decision and m["sprt"]["model"] == model
     assert rec["promoted"] == (decision == "H1")

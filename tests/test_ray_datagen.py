@@ -163,8 +163,8 @@ def test_a_lost_node_loses_only_its_game_in_flight(cluster, tmp_path):
 
 
 def _start_driver(out, address, *args):
-    return subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out), "--ray", address,
-                             *args, *TINY], cwd=ROOT, start_new_session=True,
+    return subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out),
+                             "--ray", address, *args, *TINY], cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

@@ -3,6 +3,7 @@ differences of an independent float64 numpy implementation of the same loss."""
 import numpy as np
 import pytest
 
+from nnue.features import MAX_ACTIVE_FEATURES
 from training.model import forward_backward, wdl_target, LOSS_WDL, LOSS_CP, select_kernels, kernel_path
 
 H = 32
@@ -28,8 +29,8 @@ def _loss64(A, P, B, C, d, stm, nstm, score, target, loss_kind, K=400.0, scale=4
 
 def _random_problem(seed, n=24, H=H):
     rng = np.random.default_rng(seed)
-    stm = np.full((n, 32), -1, np.int32)
-    nstm = np.full((n, 32), -1, np.int32)
+    stm = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
+    nstm = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
     for i in range(n):
         k = rng.integers(2, 8)
         # a small feature pool so that rows are shared between samples
@@ -50,9 +51,9 @@ def _random_problem(seed, n=24, H=H):
 def _analytic(A, P, B, C, d, stm, nstm, score, target, kind, factorized=True, threads=1, activation=0,
               fused=False):
     n, H = len(stm), len(B)
-    gA = np.zeros_like(A); gP = np.zeros_like(P); gB = np.zeros_like(B); gC = np.zeros_like(C)
+    gA, gP, gB, gC = (np.zeros_like(x) for x in (A, P, B, C))
     touched = np.zeros(F, np.uint8)
-    work = np.zeros((n, 2 * H), np.float32); dy = np.zeros(n, np.float32)
+    work, dy = np.zeros((n, 2 * H), np.float32), np.zeros(n, np.float32)
     scratch = dict(fused=np.full_like(A, np.nan), used=np.zeros(F, np.uint8)) if fused else {}
     loss, gd = forward_backward(A, P, B, C, float(d), stm, nstm, score, target, gA, gP, gB, gC,
                                 touched, work, dy, loss_kind=kind, factorized=factorized, threads=threads,
@@ -70,8 +71,9 @@ def test_gradients_match_finite_differences(kind, factorized, activation, fused)
     loss, gA, gP, gB, gC, gd, touched = _analytic(A, P, B, C, d, stm, nstm, score, target, kind, factorized,
                                                   activation=activation, fused=fused)
     A64, P64, B64, C64 = (x.astype(np.float64) for x in (A, P, B, C))
-    f = lambda A_, P_, B_, C_, d_: _loss64(A_, P_, B_, C_, d_, stm, nstm, score, target, kind,
-                                           factorized=factorized, activation=activation)
+    def f(A_, P_, B_, C_, d_):
+        return _loss64(A_, P_, B_, C_, d_, stm, nstm, score, target, kind,
+                       factorized=factorized, activation=activation)
     assert loss == pytest.approx(f(A64, P64, B64, C64, float(d)), rel=1e-4)
     eps = 1e-4
     rng = np.random.default_rng(0)

@@ -589,11 +589,18 @@ def test_bench_command_deterministic(raw):
     assert first == second
 
 
-def test_bench_cli():
-    proc = subprocess.run(engine_command() + ["bench", "3"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    _check_bench_output(proc.stdout.splitlines())
+def test_bench_cli_is_the_uci_bench(raw):
+    """`ladya bench` and UCI `bench` are one bench: the same node count, and
+    the same again on a second run."""
+    cli = []
+    for _ in range(2):
+        proc = subprocess.run(engine_command() + ["bench", "3"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        cli.append(_check_bench_output(proc.stdout.splitlines()))
+    raw.send("bench 3")
+    uci = _check_bench_output(raw.read_until(lambda s: s.startswith("Nodes/second")))
+    assert cli[0] == cli[1] == uci
 
 
 # -- search results checked by python-chess -------------------------------------

@@ -62,7 +62,8 @@ def add_parsers(sub) -> None:
     u.add_argument("--out", required=True, help="output .ldat file")
     for reader in (s, e, p, u):
         reader.add_argument("--strict", action="store_true",
-                            help="a damaged file or invalid record is an error (default: skipped with a warning)")
+                            help="a damaged file or invalid record is an error "
+                                 "(default: skipped with a warning)")
     v = dsub.add_parser("verify", help="check every file: header, checksum, each record",
                         description="Check every data file (header, size, checksum, every record) and "
                                     "print its status and the totals; exit status 1 if anything is bad.")
@@ -164,7 +165,8 @@ def datagen_command(args) -> int:
     cfg = DatagenConfig(out=args.out,
                         positions=100_000 if default_amount else args.positions,
                         games=args.games,
-                        nodes=None if args.depth is not None else (5000 if args.nodes is None else args.nodes),
+                        nodes=(None if args.depth is not None
+                               else 5000 if args.nodes is None else args.nodes),
                         depth=args.depth, random_plies=args.random_plies, book=args.book,
                         eval=args.eval, seed=args.seed, hash_mb=args.hash,
                         chunk_games=args.chunk_games, progress=not args.no_progress,
@@ -210,7 +212,8 @@ def _stats(recs: np.ndarray) -> str:
     counts, _ = np.histogram(nonmate, bins=edges)
     peak = max(int(counts.max()), 1)
     for lo, hi, c in zip(edges[:-1], edges[1:], counts):
-        label = f"{'<' if lo < -10**5 else ''}{lo if lo > -10**5 else -1000:>6} .. {hi if hi < 10**5 else '':<6}"
+        low = f"{'<' if lo < -10**5 else ''}{lo if lo > -10**5 else -1000:>6}"
+        label = f"{low} .. {hi if hi < 10**5 else '':<6}"
         lines.append(f"  {label} {int(c):>9}  {'#' * int(40 * c / peak)}")
     return "\n".join(lines)
 

@@ -247,8 +247,8 @@ def _map(path) -> Tuple[int, Optional[np.ndarray], Optional[str]]:
                                f"{RECORD.itemsize})")
     n = body // RECORD.itemsize
     if count is not None and n != count:
-        return version, None, (f"truncated (the header says {count} records, the file holds {n})"
-                               if n < count else f"{n - count} records after the {count} the header announces")
+        return version, None, (f"truncated (the header says {count} records, the file holds {n})" if n < count
+                               else f"{n - count} records after the {count} the header announces")
     recs = np.memmap(path, RECORD, "r", offset=hsize, shape=(n,)) if n else np.zeros(0, RECORD)
     if crc is not None:
         raw = recs.view(np.uint8)

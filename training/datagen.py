@@ -59,7 +59,8 @@ class DatagenConfig:
     games: Optional[int] = None                #: ... or this many games
     nodes: Optional[int] = 5000                #: soft node limit per move
     depth: Optional[int] = None                #: or a depth limit per move
-    workers: Optional[int] = None              #: worker processes (None: every core; with `ray`, every CPU of the cluster)
+    #: worker processes (None: every core; with `ray`, every CPU of the cluster)
+    workers: Optional[int] = None
     random_plies: Optional[int] = None         #: random opening plies (default RANDOM_PLIES, 0 with a book)
     book: Optional[str] = None                 #: EPD/FEN file of openings
     eval: str = "bootstrap"                    #: "bootstrap" or a .nnue file
@@ -88,7 +89,8 @@ def open_book(path) -> Optional[List[str]]:
     records = read_epd(path)
     for rec in records:
         if Position(rec.fen).chess960:
-            raise ValueError(f"{path}:{rec.line}: Chess960 castling rights cannot be stored in the data format")
+            raise ValueError(f"{path}:{rec.line}: Chess960 castling rights cannot be stored "
+                             f"in the data format")
     return [rec.fen for rec in records]
 
 

@@ -28,7 +28,8 @@ class EpdError(ValueError):
 class EpdRecord:
     """One line of an EPD file."""
     fen: str                                                  #: the position as a full six-field FEN
-    operations: Dict[str, str] = field(default_factory=dict)  #: opcode -> operands (one quoted string unquoted)
+    #: opcode -> operands (one quoted string unquoted)
+    operations: Dict[str, str] = field(default_factory=dict)
     line: int = 0                                             #: 1-based line number in its file
 
     def moves(self, opcode: str = "bm") -> List[str]:

@@ -21,17 +21,13 @@
 # the scatter into the feature rows.
 cimport cython
 from cython.parallel cimport prange
-from libc.math cimport exp, log
+from libc.math cimport exp
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint64_t, int8_t, int16_t
-from nnue.features cimport halfkp_index, HALFKP_FEATURES
+from nnue.features cimport halfkp_index, HALFKP_FEATURES, KING_BLOCK, MAX_ACTIVE_FEATURES
 from engine.record cimport unpack_pieces, RECORD_MAX_PIECES
 from training.float_kernels cimport lyf, lyf_select
 
 import numpy as np
-
-cdef enum:
-    MAX_FEATURES = 32
-    KING_FREE = 640
 
 LOSS_WDL = 0       # MSE in win-probability space (default)
 LOSS_CP = 1        # the notes' plain MSE on centipawn scores
@@ -42,9 +38,9 @@ LOSS_CP = 1        # the notes' plain MSE on centipawn scores
 def encode_records(recs, mirror=None, remap=None):
     """Feature indices and labels of data records (training/data.py RECORD).
 
-    Returns (stm [N,32] int32, nstm [N,32] int32, score [N] float32 from the
-    side to move's view, result [N] float32 in {0, 0.5, 1} from the side to
-    move's view); unused slots are -1.  Feature indices come from
+    Returns (stm [N, MAX_ACTIVE_FEATURES] int32, nstm [N, MAX_ACTIVE_FEATURES]
+    int32, score [N] float32 from the side to move's view, result [N] float32
+    in {0, 0.5, 1} from the side to move's view); unused slots are -1.  Feature indices come from
     nnue/features.pxd, the engine's own definition.  `mirror` (optional
     [N] bool) encodes the flagged positions mirrored left to right (file a
     <-> h): the same evaluation, since the features do not see castling
@@ -69,8 +65,8 @@ def encode_records(recs, mirror=None, remap=None):
     cdef const uint16_t[::1] packed = np.ascontiguousarray(recs["packed"], dtype=np.uint16)
     cdef const int16_t[::1] score = np.ascontiguousarray(recs["score"], dtype=np.int16)
     cdef const int8_t[::1] result = np.ascontiguousarray(recs["result"], dtype=np.int8)
-    stm_a = np.full((n, MAX_FEATURES), -1, np.int32)
-    nstm_a = np.full((n, MAX_FEATURES), -1, np.int32)
+    stm_a = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
+    nstm_a = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
     score_a = np.empty(n, np.float32)
     result_a = np.empty(n, np.float32)
     cdef int32_t[:, ::1] stm = stm_a
@@ -142,8 +138,9 @@ select_kernels()
 
 
 cdef enum:
-    CHUNK = 64      # samples per partial sum of gB/gC: fixed, so that the
-                    # sums do not depend on the thread count
+    # samples per partial sum of gB/gC: fixed, so that the sums do not depend
+    # on the thread count
+    CHUNK = 64
 
 
 @cython.boundscheck(False)
@@ -174,7 +171,7 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     cdef int H = B.shape[0]
     cdef Py_ssize_t i, j, k, c, blk, q, r
     cdef int f, nchunks, nblocks, cols, j0, j1
-    cdef float y, p, t, g, a
+    cdef float y, p, t, g
     cdef double loss = 0.0, gd = 0.0
     cdef float inv_n = 1.0 / n
     cdef float* ws
@@ -185,6 +182,8 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     cdef bint use_fused = factorized and fused is not None
     if activation not in (0, 1):
         raise ValueError(f"unknown activation {activation}")
+    if stm.shape[1] != MAX_ACTIVE_FEATURES or nstm.shape[1] != MAX_ACTIVE_FEATURES or nstm.shape[0] != n:
+        raise ValueError(f"stm and nstm must be [N, {MAX_ACTIVE_FEATURES}] (encode_records)")
     if work.shape[0] < n or work.shape[1] < 2 * H or dy.shape[0] < n:
         raise ValueError("scratch buffers too small")
     nchunks = (n + CHUNK - 1) // CHUNK
@@ -198,12 +197,12 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
             raise ValueError("fused needs A's shape and used one flag per row")
         # 0. the fused rows of the features this batch uses
         for i in range(n):
-            for k in range(MAX_FEATURES):
+            for k in range(MAX_ACTIVE_FEATURES):
                 f = stm[i, k]
                 if f < 0:
                     break
                 used[f] = 1
-            for k in range(MAX_FEATURES):
+            for k in range(MAX_ACTIVE_FEATURES):
                 f = nstm[i, k]
                 if f < 0:
                     break
@@ -211,7 +210,7 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
         for r in prange(nrows, nogil=True, num_threads=threads, schedule="static"):
             if used[r]:
                 used[r] = 0
-                lyf.row_sum(&fused[r, 0], &A[r, 0], &P[r % KING_FREE, 0], H)
+                lyf.row_sum(&fused[r, 0], &A[r, 0], &P[r % KING_BLOCK, 0], H)
 
     # 1. forward and output layer, chunks of samples in parallel: the
     # accumulators are built row by row into work[i], which then receives dL/da
@@ -222,24 +221,24 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
             for j in range(H):
                 ws[j] = B[j]
                 wn[j] = B[j]
-            for k in range(MAX_FEATURES):
+            for k in range(MAX_ACTIVE_FEATURES):
                 f = stm[i, k]
                 if f < 0:
                     break
                 if use_fused:
                     lyf.row_add(ws, &fused[f, 0], H)
                 elif factorized:
-                    lyf.row_add2(ws, &A[f, 0], &P[f % KING_FREE, 0], H)
+                    lyf.row_add2(ws, &A[f, 0], &P[f % KING_BLOCK, 0], H)
                 else:
                     lyf.row_add(ws, &A[f, 0], H)
-            for k in range(MAX_FEATURES):
+            for k in range(MAX_ACTIVE_FEATURES):
                 f = nstm[i, k]
                 if f < 0:
                     break
                 if use_fused:
                     lyf.row_add(wn, &fused[f, 0], H)
                 elif factorized:
-                    lyf.row_add2(wn, &A[f, 0], &P[f % KING_FREE, 0], H)
+                    lyf.row_add2(wn, &A[f, 0], &P[f % KING_BLOCK, 0], H)
                 else:
                     lyf.row_add(wn, &A[f, 0], H)
             y = d + lyf.output(ws, &C[0], 2 * H, squared)
@@ -287,7 +286,7 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
         j0 = blk * cols
         j1 = min(j0 + cols, H)
         for i in range(n):
-            for k in range(MAX_FEATURES):
+            for k in range(MAX_ACTIVE_FEATURES):
                 f = stm[i, k]
                 if f < 0:
                     break
@@ -295,8 +294,8 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                     touched[f] = 1
                 lyf.row_add(&gA[f, j0], &work[i, j0], j1 - j0)
                 if p_direct:
-                    lyf.row_add(&gP[f % KING_FREE, j0], &work[i, j0], j1 - j0)
-            for k in range(MAX_FEATURES):
+                    lyf.row_add(&gP[f % KING_BLOCK, j0], &work[i, j0], j1 - j0)
+            for k in range(MAX_ACTIVE_FEATURES):
                 f = nstm[i, k]
                 if f < 0:
                     break
@@ -304,14 +303,14 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                     touched[f] = 1
                 lyf.row_add(&gA[f, j0], &work[i, H + j0], j1 - j0)
                 if p_direct:
-                    lyf.row_add(&gP[f % KING_FREE, j0], &work[i, H + j0], j1 - j0)
+                    lyf.row_add(&gP[f % KING_BLOCK, j0], &work[i, H + j0], j1 - j0)
     if factorized and not p_direct:
-        for q in prange(KING_FREE, nogil=True, num_threads=threads, schedule="static"):
+        for q in prange(KING_BLOCK, nogil=True, num_threads=threads, schedule="static"):
             r = q
             while r < nrows:
                 if touched[r]:
                     lyf.row_add(&gP[q, 0], &gA[r, 0], H)
-                r = r + KING_FREE
+                r = r + KING_BLOCK
     return loss * inv_n, gd
 
 
@@ -320,4 +319,5 @@ def wdl_target(score, result, double lam=1.0, double K=400.0):
 
     lambda weights the search score; 1 - lambda weights the game result."""
     score = np.asarray(score, np.float64)
-    return (lam / (1.0 + np.exp(-score / K)) + (1.0 - lam) * np.asarray(result, np.float64)).astype(np.float32)
+    return (lam / (1.0 + np.exp(-score / K))
+            + (1.0 - lam) * np.asarray(result, np.float64)).astype(np.float32)

@@ -35,7 +35,7 @@ import torch
 
 from nnue.format import ACTIVATIONS, ACTIVATION_SCRELU, SCALE
 from training import quantize as Q
-from training.buckets import BLOCK
+from nnue.features import KING_BLOCK
 
 DEVICE_TYPES = ("cpu", "cuda")
 FIRST_MOMENT = ("momentum", "adam")     # the optimizers that keep m
@@ -171,7 +171,7 @@ class TorchModel:
         A, P, B = self.p["A"], self.p["P"], self.p["B"]
         W = A[rows]
         if self.cfg.factorizer:
-            W = W + P[rows % BLOCK]
+            W = W + P[rows % KING_BLOCK]
         W = torch.cat([W, W.new_zeros(1, H)])
         # model.pyx's order: B, then one row per slot (a zero row adds nothing)
         acc = B.expand(n, 2, H).clone()
@@ -208,7 +208,7 @@ class TorchModel:
         gA = segment_sum(inv.reshape(-1), source.reshape(-1), len(rows) + 1, da.view(2 * n, H))[:-1]
         gP = None
         if self.cfg.factorizer:
-            gP = segment_sum(rows % BLOCK, torch.arange(len(rows), device=dev), BLOCK, gA)
+            gP = segment_sum(rows % KING_BLOCK, torch.arange(len(rows), device=dev), KING_BLOCK, gA)
         self.grad = Gradients(rows, gA, gP, gB, gC, gd)
         return loss
 

@@ -34,7 +34,8 @@ import numpy as np
 
 from training import data as D
 from training import quantize as Q
-from training.buckets import BLOCK, layout
+from nnue.features import KING_BLOCK
+from training.buckets import layout
 from training.model import forward_backward, encode_records, wdl_target, LOSS_WDL, LOSS_CP
 from training.optim import step_rows, OPTIMIZERS
 from nnue.format import ACTIVATIONS, SCALE
@@ -105,13 +106,13 @@ class Model:
         # king squares) and the king-specific A starts at zero: rows that
         # the data never reaches then add no noise to the evaluation, and
         # they stay exact copies of P in the export, which packs them away.
-        noise = rng.standard_normal((BLOCK if cfg.factorizer else rows, H)) * 0.01
+        noise = rng.standard_normal((KING_BLOCK if cfg.factorizer else rows, H)) * 0.01
         if cfg.factorizer:
             self.A = np.zeros((rows, H), np.float32)
             self.P = noise.astype(np.float32)
         else:
             self.A = noise.astype(np.float32)
-            self.P = np.zeros((BLOCK, H), np.float32)
+            self.P = np.zeros((KING_BLOCK, H), np.float32)
         self.B = np.full(H, 0.5, np.float32)
         self.C = (rng.standard_normal(2 * H) * (1.0 / np.sqrt(2 * H))).astype(np.float32)
         self.d = np.zeros(1, np.float32)
@@ -126,7 +127,7 @@ class Model:
             f = dequantize(q)
             # folded already; a layout with fewer blocks takes their means
             self.A = self.buckets.contract(f.A).astype(np.float32)
-            self.P = np.zeros((BLOCK, H), np.float32)
+            self.P = np.zeros((KING_BLOCK, H), np.float32)
             self.B = f.B.astype(np.float32)
             self.C = f.C.astype(np.float32)
             self.d[0] = f.d
