@@ -58,7 +58,8 @@ def main() -> None:
     alone = best(lambda: V.check(recs), args.repeats)
     load1 = os.getloadavg()[0]
     n = len(recs) / 1e6
-    print(f"{len(recs)} records (tiled from the {len(base)} given), best of {args.repeats}, load average {load1:.2f}")
+    print(f"{len(recs)} records (tiled from the {len(base)} given), best of {args.repeats}, "
+          f"load average {load1:.2f}")
     print(f"plain memmap + copy:  {plain:.3f} s  ({plain / n:.3f} s per million)")
     print(f"training.data.load:   {checked:.3f} s  ({checked / n:.3f} s per million), "
           f"{checked / plain:.1f}x plain")

@@ -148,7 +148,8 @@ def main(argv=None):
           f"figures are wall clock / CPU time of the process)")
     print(f"  end to end, run() with 1 worker process: {n / summary['seconds']:7.1f} / "
           f"{n / e2e_cpu:7.1f} positions/s  (start-up included)")
-    print(f"  worker loop in this process:             {n / loop_wall:7.1f} / {n / loop_cpu:7.1f} positions/s")
+    print(f"  worker loop in this process:             {n / loop_wall:7.1f} / {n / loop_cpu:7.1f} "
+          f"positions/s")
     print(f"    game searches:   {share(game_wall, game_cpu)}  {game_nodes / game_wall:9.0f} / "
           f"{game_nodes / game_cpu:9.0f} nodes/s")
     print(f"    opening checks:  {share(open_wall, open_cpu)}  ({int(ocalls)} depth-{G.OPENING_CHECK_DEPTH} "
@@ -161,7 +162,8 @@ def main(argv=None):
           f"{pure_nodes / pure_cpu:9.0f} nodes/s  ({pure_nodes / n:.0f} nodes per position)")
     eff_w, eff_c = per_pos * n / loop_wall, per_pos * n / loop_cpu
     print(f"  datagen effective (nodes per position x positions/s): {eff_w:9.0f} / {eff_c:9.0f} nodes/s"
-          f" = {100 * eff_w * pure_wall / pure_nodes:.1f}% / {100 * eff_c * pure_cpu / pure_nodes:.1f}% of pure search")
+          f" = {100 * eff_w * pure_wall / pure_nodes:.1f}% / {100 * eff_c * pure_cpu / pure_nodes:.1f}%"
+          f" of pure search")
     if args.profile:
         print("\ncProfile of the worker loop (top 15 by own time):")
         pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(15)

@@ -10,7 +10,6 @@ Positions: the first N of shared/data/openings.epd, plus the positions of a
 few seeded random games so that endgames are represented too.
 """
 import argparse
-import random
 import shlex
 import sys
 import time
@@ -19,10 +18,11 @@ from pathlib import Path
 import chess
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, load_positions as _load_positions  # noqa: E402
+from common import load_positions as _load_positions  # noqa: E402
 
 from engine.position import Position  # noqa: E402
-from search.evaluate import bench_evaluate, evaluate_position  # noqa: E402
+from search.evaluate import evaluate_position  # noqa: E402
+from search.timing import time_evaluate  # noqa: E402
 
 
 
@@ -41,8 +41,8 @@ def main(argv=None):
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv))
     print(f"positions: {len(fens)} (mean {pieces:.1f} pieces), repeats: {args.repeats}")
 
-    bench_evaluate(fens, max(1, args.repeats // 20))          # warm caches
-    elapsed, count = bench_evaluate(fens, args.repeats)
+    time_evaluate(fens, max(1, args.repeats // 20))          # warm caches
+    elapsed, count = time_evaluate(fens, args.repeats)
     nogil_rate = count / elapsed
     print(f"evaluate() nogil loop : {count} evals in {elapsed:.3f} s = "
           f"{nogil_rate / 1e6:.2f} M evals/s ({1e9 / nogil_rate:.1f} ns/eval)")

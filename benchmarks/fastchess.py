@@ -1,6 +1,6 @@
 """Matches through fastchess, the independent runner that confirms our own.
 
-Our runner (training/match.py) plays every figure the loop relies on; this
+Our runner (training/match) plays every figure the loop relies on; this
 script plays the same kind of match with fastchess (build it with
 ../shared/tools/build-fastchess.sh; the driver is training/fastchess.py), so
 that a report can give both runners' figures side by side.

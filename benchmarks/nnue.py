@@ -4,14 +4,14 @@
                               [--depth 12] [--runs 3] [--no-stockfish]
 
 Reports, on this machine:
-1. evaluations/s by full refresh vs by incremental update (nnue.accumulator
-   bench_eval: every legal move of each position is made, evaluated and
+1. evaluations/s by full refresh vs by incremental update (nnue.timing
+   time_eval: every legal move of each position is made, evaluated and
    unmade, the search's pattern) and their ratio; the same for the
-   accumulator update alone (bench_update, no output layer), and both again
-   net of the make/unmake cost (bench_baseline);
+   accumulator update alone (time_update, no output layer), and both again
+   net of the make/unmake cost (time_baseline);
    and the bound the memory operations set on the update-alone ratio
    (row_operation_bound); and the SIMD kernels alone on the same rows
-   (bench_kernel), which splits the update's cost into kernel and the
+   (time_kernel), which splits the update's cost into kernel and the
    bookkeeping around it;
 2. each SIMD kernel path (select_simd) as a ratio to the scalar path;
 3. search nodes/s with a random NNUE net vs the bootstrap (PeSTO)
@@ -47,6 +47,7 @@ from common import DATA, load_positions as _load_positions  # noqa: E402
 
 from engine.position import Position  # noqa: E402
 from nnue import accumulator as acc  # noqa: E402
+from nnue import timing  # noqa: E402
 from nnue.format import ACTIVATION_SCRELU, FloatNet  # noqa: E402
 from nnue.network import Network  # noqa: E402
 from search.limits import Limits  # noqa: E402
@@ -158,21 +159,21 @@ def main(argv=None):
     # median over the rounds is reported (rates: the median too).
     sq_net = Network.from_quantized(
         FloatNet.random(args.hidden, 1, activation=ACTIVATION_SCRELU).quantize())
-    benches = (("eval_refresh", acc.bench_eval, net, False),
-               ("eval_incr", acc.bench_eval, net, True),
-               ("upd_refresh", acc.bench_update, net, False),
-               ("upd_incr", acc.bench_update, net, True),
-               ("screlu_incr", acc.bench_eval, sq_net, True),
-               ("kern_refresh", acc.bench_kernel, net, False),
-               ("kern_incr", acc.bench_kernel, net, True))
+    benches = (("eval_refresh", timing.time_eval, net, False),
+               ("eval_incr", timing.time_eval, net, True),
+               ("upd_refresh", timing.time_update, net, False),
+               ("upd_incr", timing.time_update, net, True),
+               ("screlu_incr", timing.time_eval, sq_net, True),
+               ("kern_refresh", timing.time_kernel, net, False),
+               ("kern_incr", timing.time_kernel, net, True))
     paths = acc.available_simd()
     rounds = []
     try:
         for simd in paths:                                  # warm up
             acc.select_simd(simd)
-            acc.bench_eval(net, fens[:20], 1, True)
+            timing.time_eval(net, fens[:20], 1, True)
         for _ in range(args.runs):
-            row = {"base": rate(lambda n: acc.bench_baseline(fens, args.repeats if n is None else n))}
+            row = {"base": rate(lambda n: timing.time_baseline(fens, args.repeats if n is None else n))}
             for simd in paths:
                 acc.select_simd(simd)
                 for key, bench, which, incremental in benches:
@@ -192,7 +193,7 @@ def main(argv=None):
         return a / b if b > 0 else float("inf")
 
     baseline = med(lambda r: r["base"])
-    print(f"make+unmake alone (bench_baseline): {baseline / 1e6:.2f} M/s = {1e9 / baseline:.1f} ns per move")
+    print(f"make+unmake alone (time_baseline): {baseline / 1e6:.2f} M/s = {1e9 / baseline:.1f} ns per move")
     print()
     header = (f"{'path':<7} {'refresh eval/s':>15} {'incr eval/s':>13} {'ratio':>6} {'net':>6} | "
               f"{'refresh upd/s':>14} {'incr upd/s':>12} {'ratio':>6} {'net':>6}")
@@ -213,7 +214,8 @@ def main(argv=None):
     top = paths[0]
     bound = row_operation_bound(fens)
     print(f"row operations per perspective (accumulator-sized loads and stores): refresh "
-          f"{bound[0]:.1f}, incremental {bound[1]:.2f} for these moves; their ratio {bound[0] / bound[1]:.1f}x "
+          f"{bound[0]:.1f}, incremental {bound[1]:.2f} for these moves; "
+          f"their ratio {bound[0] / bound[1]:.1f}x "
           f"bounds the update-alone ratio where memory, not arithmetic, limits both")
     ratio = med(lambda r: r[top, "eval_incr"] / r[top, "eval_refresh"])
     print(f"incremental / refresh, evaluation ({top}): {ratio:.1f}x "
@@ -223,8 +225,9 @@ def main(argv=None):
           f"{med(lambda r: net_ratio(r, top, 'upd_refresh', 'upd_incr')):.1f}x")
     kern = med(lambda r: r[top, "kern_incr"] / r[top, "kern_refresh"])
     overhead = med(lambda r: 1e9 / r[top, "upd_incr"] - 1e9 / r["base"] - 1e9 / r[top, "kern_incr"])
-    print(f"kernels alone ({top}, bench_kernel: the same rows, found beforehand): refresh "
-          f"{med(lambda r: 1e9 / r[top, 'kern_refresh']):.1f} ns, move {med(lambda r: 1e9 / r[top, 'kern_incr']):.1f} ns "
+    print(f"kernels alone ({top}, time_kernel: the same rows, found beforehand): refresh "
+          f"{med(lambda r: 1e9 / r[top, 'kern_refresh']):.1f} ns, "
+          f"move {med(lambda r: 1e9 / r[top, 'kern_incr']):.1f} ns "
           f"per accumulator pair, ratio {kern:.1f}x; the update's other work (rows, flags, calls) "
           f"{overhead:.1f} ns per move")
     print(f"SCReLU / CReLU net, incremental evaluations/s ({top}): "
@@ -237,8 +240,8 @@ def main(argv=None):
     print()
 
     # 3. Search nodes/s, NNUE vs bootstrap.
-    bench_fens = [" ".join(line.split()[:4]) + " 0 1"
-                  for line in (DATA / "bk.epd").read_text().splitlines() if line.strip()][:10]
+    from training.epd import read_fens
+    bench_fens = read_fens(DATA / "bk.epd", limit=10)
     search_bench(None, bench_fens[:2], 6)              # warm up
     boot = search_bench(None, bench_fens, args.depth, args.runs)
     nnue = search_bench(net, bench_fens, args.depth, args.runs)

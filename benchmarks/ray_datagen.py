@@ -60,7 +60,8 @@ def main(argv=None):
     ap.add_argument("--games", type=int, default=24)
     ap.add_argument("--nodes", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--address", default=None, help="a running Ray cluster to measure instead of the test cluster")
+    ap.add_argument("--address", default=None,
+                    help="a running Ray cluster to measure instead of the test cluster")
     args = ap.parse_args(argv)
     w = args.workers
     runs = [("local processes", None)]
@@ -74,8 +75,8 @@ def main(argv=None):
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (label, where) in enumerate(runs):
-            cfg = G.DatagenConfig(out=str(Path(tmp) / str(i)), positions=None, games=args.games, nodes=args.nodes,
-                                  workers=w, seed=args.seed, progress=False)
+            cfg = G.DatagenConfig(out=str(Path(tmp) / str(i)), positions=None, games=args.games,
+                                  nodes=args.nodes, workers=w, seed=args.seed, progress=False)
             if isinstance(where, str):
                 cfg.ray = where
                 summary = G.run(cfg)
@@ -91,7 +92,8 @@ def main(argv=None):
     for label, s in results:
         lost = f", {s['actors_lost']} actors lost" if s.get("actors_lost") else ""
         print(f"  {label:<28} {s['positions']:7d} positions in {s['seconds']:7.1f} s: "
-              f"{s['positions_per_second']:8.1f} positions/s ({s['positions_per_second'] / ref['positions_per_second']:.2f}x), "
+              f"{s['positions_per_second']:8.1f} positions/s "
+              f"({s['positions_per_second'] / ref['positions_per_second']:.2f}x), "
               f"{s['positions_per_cpu_second']:8.1f} per CPU second "
               f"({s['positions_per_cpu_second'] / ref['positions_per_cpu_second']:.2f}x){lost}")
 

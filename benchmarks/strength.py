@@ -3,7 +3,7 @@
     python benchmarks/strength.py --net nets/default.nnue --games 100 --tc 5+0.05 \
         --concurrency 2 bootstrap fairymax gnuchess sf:1500 sf:2000 sf:2850
 
-Each opponent plays one match (training/match.py's runner: openings from
+Each opponent plays one match (training/match's runner: openings from
 shared/data/openings.epd, each played with both colours; the runner keeps the
 clocks and forfeits time losses, illegal moves, crashes and hangs).
 Opponents:
@@ -34,8 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import DATA  # noqa: E402
 from training import elo  # noqa: E402
-from training.match import LADYA_CMD as LADYA, play_match  # noqa: E402
+from training.match import EngineSpec, MatchConfig, MatchResult, ladya_command, play_match  # noqa: E402
 import fastchess  # noqa: E402
+
+
+LADYA = shlex.join(ladya_command())
 
 
 def _binary(name):
@@ -65,11 +68,13 @@ def opponent(spec):
     raise ValueError(f"unknown opponent {spec!r}")
 
 
-def fastchess_tally(r):
-    """A fastchess result in the shape of our runner's Tally (the fields read below)."""
-    from types import SimpleNamespace
-    return SimpleNamespace(w=r.wins, d=r.draws, l=r.losses, n=r.games, ptnml=r.ptnml,
-                           pairs=sum(r.ptnml), forfeits={k: tuple(v) for k, v in r.forfeits.items()})
+def fastchess_result(r) -> MatchResult:
+    """A fastchess result as our runner's MatchResult (the counts, without the games)."""
+    out = MatchResult((r.name1, r.name2))
+    out.wins, out.draws, out.losses = r.wins, r.draws, r.losses
+    out.pentanomial = list(r.ptnml)
+    out.forfeits = {k: list(v) for k, v in r.forfeits.items()}
+    return out
 
 
 def main(argv=None):
@@ -98,25 +103,26 @@ def main(argv=None):
         if args.runner == "fastchess":
             if proto != "uci":
                 raise SystemExit(f"{name}: fastchess plays UCI engines only")
-            t = fastchess_tally(fastchess.play(
+            t = fastchess_result(fastchess.play(
                 engine1=LADYA, engine2=cmd, games=args.games, tc=args.tc, openings=args.openings,
                 options1={"EvalFile": net}, options2=options, name1="Ladya", name2=name,
                 concurrency=args.concurrency, seed=args.seed, pgn=args.pgn))
         else:
-            t = play_match(LADYA, cmd, args.games, args.tc, args.openings,
-                           options1={"EvalFile": net}, options2=options, name1="Ladya", name2=name,
-                           concurrency=args.concurrency, seed=args.seed, pgn=args.pgn, proto2=proto)
+            t = play_match(MatchConfig(
+                engine1=EngineSpec(options={"EvalFile": net}, name="Ladya"),
+                engine2=EngineSpec(cmd, proto, options, name), games=args.games, tc=args.tc,
+                openings=args.openings, concurrency=args.concurrency, seed=args.seed, pgn=args.pgn))
         # game pairs (each opening with both colours) are the unit of the error bars
-        _, lo, hi = elo.pentanomial_elo_interval(t.ptnml) if t.pairs else elo.elo_interval(t.w, t.d, t.l)
+        _, lo, hi = t.elo()
         forfeits = "/".join(f"{t.forfeits[k][0]}:{t.forfeits[k][1]}"
                             for k in ("time", "illegal", "crash", "hang"))
-        rows.append(f"| {name} | {t.n} | +{t.w} ={t.d} -{t.l} | {100 * elo.score(t.w, t.d, t.l):.1f}% "
-                    f"| {list(t.ptnml)} | {elo.format_pentanomial_elo(t.ptnml) if t.pairs else 'n/a'} "
-                    f"| {100 * elo.los(t.w, t.d, t.l):.1f}% | {forfeits} |")
+        rows.append(f"| {name} | {t.played} | +{t.wins} ={t.draws} -{t.losses} | {100 * t.score():.1f}% "
+                    f"| {t.pentanomial} | {elo.format_pentanomial_elo(t.pentanomial) if t.pairs else 'n/a'} "
+                    f"| {100 * t.los():.1f}% | {forfeits} |")
         print("\n".join(header + rows), flush=True)     # the table so far, after each match
-        results.append({"opponent": spec, "name": name, "games": t.n, "wins": t.w, "draws": t.d,
-                        "losses": t.l, "pentanomial": list(t.ptnml), "elo_low": lo, "elo_high": hi,
-                        "los": elo.los(t.w, t.d, t.l), "forfeits": t.forfeits,
+        results.append({"opponent": spec, "name": name, "games": t.played, "wins": t.wins,
+                        "draws": t.draws, "losses": t.losses, "pentanomial": t.pentanomial,
+                        "elo_low": lo, "elo_high": hi, "los": t.los(), "forfeits": t.forfeits,
                         "seconds": round(time.time() - t0, 1)})
     print()
     print("\n".join(header + rows))

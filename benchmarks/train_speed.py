@@ -14,8 +14,9 @@ slower on CPU.  Both use the same thread count, in the same run, alternating
 rounds so that a shared machine's load hits both; the median round is
 reported.
 
-    python benchmarks/train_speed.py [--batch 16384] [--hidden 256] [--steps 20] [--reference torch|scalar]
-                                     [--device cpu|cuda] [--threads N] [--rounds 3] [--profile] [--torch-sparse]
+    python benchmarks/train_speed.py [--batch 16384] [--hidden 256] [--steps 20]
+                                     [--reference torch|scalar] [--device cpu|cuda] [--threads N]
+                                     [--rounds 3] [--profile] [--torch-sparse]
                                      [--king-buckets mirror16|none|...] [--activation screlu|crelu]
 
 --profile breaks our step down: encode, forward, backward (output layer,
@@ -227,7 +228,8 @@ def main(argv=None):
         except ImportError:
             sys.exit("--reference torch needs PyTorch: pip install torch (CPU build)")
         torch.set_num_threads(args.threads)
-        ref_name = f"torch {torch.__version__} ({'dense Adam' if not args.torch_sparse else 'SparseAdam + Adam'})"
+        optimizer = "dense Adam" if not args.torch_sparse else "SparseAdam + Adam"
+        ref_name = f"torch {torch.__version__} ({optimizer})"
     elif args.reference == "scalar":
         ref_name = "our step with scalar kernels"
 
@@ -299,7 +301,8 @@ def main(argv=None):
             ref_step(s)
         sync()
         theirs.append(args.steps * args.batch / (time.perf_counter() - t0))
-        print(f"round {r + 1}: ours {ours[-1]:,.0f} positions/s, {args.reference} {theirs[-1]:,.0f} positions/s")
+        print(f"round {r + 1}: ours {ours[-1]:,.0f} positions/s, "
+              f"{args.reference} {theirs[-1]:,.0f} positions/s")
     o, t = float(np.median(ours)), float(np.median(theirs))
     print(f"ours:  {o:,.0f} positions/s ({1000 * args.batch / o:.1f} ms per step, encode included)")
     enc = "excluded" if args.reference == "torch" else "included"

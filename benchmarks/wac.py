@@ -8,13 +8,12 @@ the EPD `bm` moves (and none of the `am` moves, for suites that have them).
 Each position is a new game (ucinewgame: empty hash), one engine at a time.
 
 --engine defaults to Ladya's UCI engine from this checkout (`python -m
-engine`); `--engine builtin` searches in-process through
+engine`, benchmarks/common.py); `--engine builtin` searches in-process through
 search.search.Searcher instead (no UCI needed).  --reference defaults to GNU
 Chess (`gnuchess --uci`), or Stockfish when GNU Chess is missing; `--reference
 none` skips it.  Prints the solved counts and the ratio ours/reference.
 """
 import argparse
-import os
 import shlex
 import shutil
 import statistics
@@ -25,23 +24,22 @@ from pathlib import Path
 import chess
 import chess.engine
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-LADYA_CMD = f"{shlex.quote(sys.executable)} -m engine"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA  # noqa: E402
+from training.epd import read_epd  # noqa: E402
+from training.match import ladya_command  # noqa: E402
+
+LADYA_CMD = shlex.join(ladya_command())
 
 
 def load_suite(path: Path, limit=None):
     """[(id, board, bm set, am set)] from an EPD file with SAN bm/am."""
     out = []
-    with path.open() as f:
-        for line in f:
-            if not line.strip():
-                continue
-            board, ops = chess.Board.from_epd(line)
-            pid = ops.get("id", f"#{len(out) + 1}")
-            out.append((pid, board, set(ops.get("bm", [])), set(ops.get("am", []))))
-            if limit and len(out) >= limit:
-                break
+    for rec in read_epd(path, limit):
+        board = chess.Board(rec.fen)
+        pid = rec.operations.get("id", f"#{len(out) + 1}")
+        out.append((pid, board, {board.parse_san(m) for m in rec.moves("bm")},
+                    {board.parse_san(m) for m in rec.moves("am")}))
     return out
 
 
@@ -57,9 +55,7 @@ class UciSolver:
     """Any UCI engine through python-chess."""
 
     def __init__(self, command: str, options=None):
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self.engine = chess.engine.SimpleEngine.popen_uci(shlex.split(command), env=env)
+        self.engine = chess.engine.SimpleEngine.popen_uci(shlex.split(command))
         # Only the options this engine has (Hash is near universal, not required).
         self.engine.configure({k: v for k, v in (options or {}).items() if k in self.engine.options})
         self.name = self.engine.id.get("name", command)
@@ -77,7 +73,6 @@ class BuiltinSolver:
     """Ladya's search called in-process (works before the UCI front end)."""
 
     def __init__(self, hash_mb=16):
-        sys.path.insert(0, str(ROOT))
         from engine.position import Position
         from search.limits import Limits
         from search.search import Searcher
@@ -97,7 +92,8 @@ class BuiltinSolver:
 
 
 def default_reference() -> str:
-    gnuchess = shutil.which("gnuchess") or ("/usr/games/gnuchess" if Path("/usr/games/gnuchess").exists() else None)
+    gnuchess = (shutil.which("gnuchess")
+                or ("/usr/games/gnuchess" if Path("/usr/games/gnuchess").exists() else None))
     if gnuchess:
         return f"{gnuchess} --uci"
     return shutil.which("stockfish") or "/usr/games/stockfish"

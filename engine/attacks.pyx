@@ -55,7 +55,7 @@ cdef void init_magics(int dirs[4][2], Magic* magics, Bitboard* table) noexcept n
     cdef Bitboard occupancy[4096]
     cdef Bitboard reference[4096]
     cdef int epoch[4096]
-    cdef int sq, size, i, cnt, attempt
+    cdef int sq, size, i, cnt
     cdef Bitboard edges, b, idx
     cdef Magic* m
     global rng_state

@@ -1,8 +1,10 @@
-"""`ladya bench [depth]`: the search's node-count signature and a speed figure.
+"""`ladya bench [depth]` and UCI `bench`: the search's node-count signature and a speed figure.
 
 Searches a fixed set of positions to a fixed depth, single thread, clearing
-the hash before each position, so the total node count is deterministic: a
-change that alters it changes the search (Stockfish's `bench` habit).  The
+the hash before each position, with the evaluator the engine plays with
+(search.playing_searcher: the shipped net, or the bootstrap evaluation if
+there is none), so the total node count is deterministic: a change that
+alters it changes the search or the net (Stockfish's `bench` habit).  The
 last two lines are the ones OpenBench reads:
 
     Nodes searched: N
@@ -15,8 +17,8 @@ from typing import Callable, Optional, Tuple
 
 from search.limits import Limits
 
-#: Chosen so the whole bench takes several seconds: about 7 s and 17M nodes
-#: with the bootstrap evaluation (2.5M nodes/s on one core of the dev machine).
+#: Chosen so the whole bench takes several seconds: 25.8M nodes with the
+#: shipped net (README.md gives the signature).
 DEFAULT_DEPTH = 18
 BENCH_HASH_MB = 16
 
@@ -54,13 +56,11 @@ def run(depth: int = DEFAULT_DEPTH, out: Callable[[str], None] = print,
         searcher_factory: Optional[Callable] = None) -> Tuple[int, float]:
     """Search every bench position to `depth`; print one line each and the totals.
 
+    `searcher_factory(hash_mb)` makes the searcher (default: the playing one).
     Returns (total nodes, elapsed seconds)."""
     from engine.position import Position
-    if searcher_factory is None:
-        from search.search import Searcher
-        searcher = Searcher(hash_mb=BENCH_HASH_MB)
-    else:
-        searcher = searcher_factory(BENCH_HASH_MB)
+    from search import playing_searcher
+    searcher = (searcher_factory or playing_searcher)(BENCH_HASH_MB)
     searcher.multipv = 1
     total_nodes = 0
     elapsed = 0.0
@@ -72,9 +72,7 @@ def run(depth: int = DEFAULT_DEPTH, out: Callable[[str], None] = print,
         res = searcher.search(pos, Limits(depth=depth))
         elapsed += time.perf_counter() - start
         total_nodes += res.nodes
-        score = (f"mate {res.score_mate}" if res.score_mate is not None
-                 else f"cp {res.score_cp}")
-        out(f"Position {i:2d}/{n}: bestmove {res.bestmove:5s} {score:>9s} "
+        out(f"Position {i:2d}/{n}: bestmove {res.bestmove:5s} {res.score.uci():>9s} "
             f"nodes {res.nodes:>9d}  {fen}")
     out("")
     out(f"Total time (ms): {int(elapsed * 1000)}")

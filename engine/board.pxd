@@ -1,8 +1,11 @@
-# The C-level position.  Plain structs so that search and movegen work on it
-# without the GIL; engine/position.pyx implements the operations and the
-# Python-facing Position class.  This file has no .pyx of its own.
-from engine.types cimport Bitboard, Key, Move
-from engine.bitboard cimport lsb
+# The C-level position: plain structs, so that search and movegen work on it
+# without the GIL, and its core operations (engine/board.pyx): memory,
+# Zobrist keys, check information, make/unmake and the draw rules.  Text
+# forms are in engine/notation, exchange evaluation in engine/see, the
+# Python-facing class in engine/position.
+from engine.types cimport (Bitboard, Key, Move, NO_PIECE, MT_CASTLING, type_of, color_of,
+                           move_from, move_to, move_kind)
+from engine.bitboard cimport lsb, square_bb
 from engine.attacks cimport (PAWN_ATTACKS, KNIGHT_ATTACKS, KING_ATTACKS,
                              rook_attacks, bishop_attacks)
 from libc.stdint cimport int8_t
@@ -45,7 +48,7 @@ cdef struct Board:
     int game_ply              # plies since the start of the game (fullmove derived)
     bint chess960
     int castling_rook[4]      # rook square per castling right, or SQ_NONE
-    Bitboard castling_path[4] # squares that must be empty (except king and rook)
+    Bitboard castling_path[4]  # squares that must be empty (except king and rook)
     Bitboard castling_king_path[4]  # squares the king crosses, strictly before its target
     int castling_mask[64]     # rights lost when a piece leaves or enters a square
     StateInfo* st             # = &states[sp]
@@ -71,3 +74,74 @@ cdef inline Bitboard attackers_to(const Board* b, int sq, Bitboard occ) noexcept
             | (rook_attacks(sq, occ) & (b.by_type[4] | b.by_type[5]))
             | (bishop_attacks(sq, occ) & (b.by_type[3] | b.by_type[5]))
             | (KING_ATTACKS[sq] & b.by_type[6]))
+
+
+# --- Piece placement (no keys, no state: make_move and FEN setup keep those)
+
+cdef inline void put_piece(Board* b, int pc, int sq) noexcept nogil:
+    cdef Bitboard bb = square_bb(sq)
+    b.squares[sq] = pc
+    b.by_type[0] |= bb
+    b.by_type[type_of(pc)] |= bb
+    b.by_color[color_of(pc)] |= bb
+
+cdef inline void remove_piece(Board* b, int sq) noexcept nogil:
+    cdef int pc = b.squares[sq]
+    cdef Bitboard bb = square_bb(sq)
+    b.by_type[0] ^= bb
+    b.by_type[type_of(pc)] ^= bb
+    b.by_color[color_of(pc)] ^= bb
+    b.squares[sq] = NO_PIECE
+
+cdef inline void move_piece(Board* b, int frm, int to) noexcept nogil:
+    cdef int pc = b.squares[frm]
+    cdef Bitboard ft = square_bb(frm) | square_bb(to)
+    b.by_type[0] ^= ft
+    b.by_type[type_of(pc)] ^= ft
+    b.by_color[color_of(pc)] ^= ft
+    b.squares[frm] = NO_PIECE
+    b.squares[to] = pc
+
+# --- Zobrist keys (Polyglot's, filled by engine/board.pyx at import)
+
+cdef Key PSQ_KEYS[16][64]
+cdef Key SIDE_KEY
+
+# The key after a move, without making it, so that search can prefetch the
+# TT entry while make_move runs (Stockfish's key_after); en passant and
+# castling-right changes are left out, which only make the prefetch miss.
+cdef inline Key key_after(const Board* b, Move m) noexcept nogil:
+    cdef int frm = move_from(m)
+    cdef int to = move_to(m)
+    cdef int pc = b.squares[frm]
+    cdef int captured = b.squares[to]
+    cdef Key k = b.st.key ^ SIDE_KEY ^ PSQ_KEYS[pc][frm] ^ PSQ_KEYS[pc][to]
+    if captured != NO_PIECE and move_kind(m) != MT_CASTLING:
+        k ^= PSQ_KEYS[captured][to]
+    return k
+
+# --- Operations (engine/board.pyx; all hot ones without the GIL)
+
+# Memory: the state stack grows on demand; search reserves its depth once,
+# so make_move itself never allocates.
+cdef int board_init(Board* b) except -1
+cdef void board_free(Board* b) noexcept
+cdef int board_reserve(Board* b, int extra) except -1 nogil
+cdef int board_copy(Board* dst, const Board* src) except -1 nogil
+
+# After the pieces, side, castling rights, rule50 and en-passant square of
+# the root state are set (FEN setup): its keys, check and repetition data.
+cdef void board_set_state(Board* b) noexcept nogil
+
+cdef void make_move(Board* b, Move m) noexcept nogil
+cdef void unmake_move(Board* b) noexcept nogil
+cdef void make_null_move(Board* b) noexcept nogil
+cdef void unmake_null_move(Board* b) noexcept nogil
+
+cdef bint is_capture(const Board* b, Move m) noexcept nogil
+cdef bint gives_check(const Board* b, Move m) noexcept nogil
+# True if an en-passant capture is legal (only then does the FEN show the square).
+cdef bint ep_capture_legal(const Board* b) noexcept nogil
+
+cdef bint is_draw(const Board* b, int ply) noexcept nogil
+cdef bint has_insufficient_material(const Board* b) noexcept nogil

@@ -8,9 +8,37 @@
     ladya train / loop       fit a net; the generate-train-gate loop
     ladya tune --out DIR     SPSA tuning of the search parameters (training/spsa.py)
 """
-import argparse
+import logging
 import sys
 import time
+
+#: the packages whose loggers the command line shows (each module logs on
+#: logging.getLogger(__name__), below one of these)
+LIBRARY_LOGGERS = ("engine", "search", "nnue", "training")
+
+
+class _ConsoleHandler(logging.Handler):
+    """What a command shows of the library's log: INFO lines as they are on
+    stdout (the command's report), warnings and errors on stderr as
+    'warning: ...'.  The streams are looked up at each record, so
+    redirection and pytest's capture see them."""
+
+    def emit(self, record) -> None:
+        text = self.format(record)
+        if record.levelno >= logging.WARNING:
+            print(f"{record.levelname.lower()}: {text}", file=sys.stderr, flush=True)
+        else:
+            print(text, file=sys.stdout, flush=True)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Show the library loggers' records from `level` up (once per process;
+    the UCI loop never calls this: stdout is the protocol there)."""
+    for name in LIBRARY_LOGGERS:
+        log = logging.getLogger(name)
+        if not any(isinstance(h, _ConsoleHandler) for h in log.handlers):
+            log.addHandler(_ConsoleHandler())
+        log.setLevel(level)
 
 
 def _perft(args) -> int:
@@ -52,6 +80,7 @@ def main(argv=None) -> int:
     if not argv:
         from engine import uci
         return uci.main()
+    import argparse                      # not before the UCI loop: it starts faster
     parser = argparse.ArgumentParser(prog="ladya", description="Ladya chess engine")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("perft", help="count the leaves of the legal move tree")
@@ -73,6 +102,7 @@ def main(argv=None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "perft":
         return _perft(args)
+    configure_logging()
     return args.func(args)
 
 

@@ -7,7 +7,7 @@
 # the board, so it cannot step back along a slider's ray.  En passant, the
 # one move that clears two squares of a rank at once, is checked by
 # simulation.  See https://www.chessprogramming.org/Move_Generation
-from engine.types cimport (Bitboard, Move, WHITE, PAWN, KNIGHT, BISHOP, ROOK,
+from engine.types cimport (Bitboard, Move, MAX_MOVES, WHITE, PAWN, KNIGHT, BISHOP, ROOK,
                            QUEEN, KING, SQ_NONE, MT_NORMAL, MT_PROMOTION,
                            MT_EN_PASSANT, MT_CASTLING, new_move, new_special,
                            new_promotion, relative_square, relative_rank,
@@ -108,7 +108,6 @@ cdef inline Move* gen_pinned_pawn(const Board* b, Move* out, int us, int frm,
     cdef Bitboard pushes = 0, caps, targets
     cdef bint promo = ((frm >> 3) == 6) if us == WHITE else ((frm >> 3) == 1)
     cdef bint start = ((frm >> 3) == 1) if us == WHITE else ((frm >> 3) == 6)
-    cdef int to
     if square_bb(frm + up) & empty:
         pushes = square_bb(frm + up)
         if start and (square_bb(frm + up + up) & empty):
@@ -256,7 +255,7 @@ cdef int generate_moves(const Board* b, Move* moves, int kind) noexcept nogil:
 
 
 cdef bint has_legal_move(const Board* b) noexcept nogil:
-    cdef Move moves[256]
+    cdef Move moves[MAX_MOVES]
     return generate_moves(b, moves, 0) > 0
 
 

@@ -36,8 +36,8 @@ cdef enum:
 
 cdef enum:
     SQ_NONE = 64
-    MAX_MOVES = 256
-    MAX_PLY = 246
+    MAX_MOVES = 256         # room for the legal moves of any position (at most 218)
+    MAX_PLY = 128           # deepest ply the search reaches from its root
 
 cdef enum:
     MOVE_NONE = 0

@@ -5,6 +5,9 @@ Each command is parsed by a pure function (`parse_position`, `parse_go`,
 keeps the I/O thin around them.  The search runs in a worker thread so that
 `isready`, `stop` and `ponderhit` are answered while it thinks; every output
 line goes through one lock so lines from the two threads never interleave.
+`uci` is answered before the search, NumPy or the net are imported (a GUI
+times the handshake); the net is loaded, and named in an `info string`, by
+the first command that needs the searcher, normally `isready`.
 
 Protocol: https://www.wbec-ridderkerk.nl/html/UCIProtocol.html
 """
@@ -16,9 +19,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
-from search.limits import Limits, MAX_THREADS
+from search import playing_searcher
+from search.limits import DEFAULT_HASH_MB, Limits, MAX_THREADS, MOVE_OVERHEAD_MS
+
+if TYPE_CHECKING:
+    from search.result import Info
 
 ENGINE_NAME = "Ladya"
 ENGINE_AUTHOR = "the Ladya developers"
@@ -35,11 +42,8 @@ MAX_NODES = 2**63 - 1
 
 
 def engine_version() -> str:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-        return version("ladya")
-    except (ImportError, PackageNotFoundError):
-        return "0.1.0"
+    from engine import __version__
+    return __version__
 
 
 def simd_path() -> str:
@@ -105,11 +109,11 @@ class Option:
 
 OPTIONS: Tuple[Option, ...] = (
     Option("Threads", "spin", 1, 1, MAX_THREADS),
-    Option("Hash", "spin", 16, 1, 32768),
+    Option("Hash", "spin", DEFAULT_HASH_MB, 1, 32768),
     Option("Clear Hash", "button"),
     Option("Ponder", "check", False),
     Option("MultiPV", "spin", 1, 1, 256),
-    Option("Move Overhead", "spin", 30, 0, 5000),
+    Option("Move Overhead", "spin", MOVE_OVERHEAD_MS, 0, 5000),
     Option("UCI_Chess960", "check", False),
     Option("EvalFile", "string", EVALFILE_DEFAULT),
 )
@@ -274,25 +278,27 @@ def parse_setoption(tokens: Sequence[str]) -> Tuple[str, Optional[str]]:
     return " ".join(name_tokens), value
 
 
-def format_info(d: dict) -> str:
-    """One `info` line from a search report (see search.search.Searcher)."""
-    if "string" in d:
-        return "info string " + str(d["string"])
+def format_info(info: Info) -> str:
+    """One `info` line from a search report (search.result.Info)."""
+    if info.string is not None:
+        return "info string " + info.string
     parts = ["info"]
     for key in ("depth", "seldepth", "multipv"):
-        if d.get(key) is not None:
-            parts += [key, str(d[key])]
-    if d.get("score_mate") is not None:
-        parts += ["score", "mate", str(d["score_mate"])]
-    elif d.get("score_cp") is not None:
-        parts += ["score", "cp", str(d["score_cp"])]
-    if d.get("bound") in ("lowerbound", "upperbound") and len(parts) > 1 and "score" in parts:
-        parts.append(d["bound"])
-    for key in ("nodes", "nps", "hashfull", "time"):
-        if d.get(key) is not None:
-            parts += [key, str(d[key])]
-    if d.get("pv"):
-        parts += ["pv"] + list(d["pv"])
+        value = getattr(info, key)
+        if value is not None:
+            parts += [key, str(value)]
+    if info.score is not None:
+        parts += ["score", info.score.uci()]
+        if info.lowerbound:
+            parts.append("lowerbound")
+        elif info.upperbound:
+            parts.append("upperbound")
+    for key, value in (("nodes", info.nodes), ("nps", info.nps), ("hashfull", info.hashfull),
+                       ("time", info.time_ms)):
+        if value is not None:
+            parts += [key, str(value)]
+    if info.pv:
+        parts += ["pv"] + list(info.pv)
     return " ".join(parts)
 
 
@@ -307,7 +313,7 @@ def format_bestmove(bestmove: Optional[str], ponder: Optional[str] = None) -> st
 
 def board_diagram(pos) -> str:
     """The `d` command: board, FEN, Polyglot key and checkers, Stockfish-style."""
-    from engine.position import square_name
+    from engine.notation import square_name
     sep = " +---+---+---+---+---+---+---+---+"
     lines = [sep]
     for rank in range(7, -1, -1):
@@ -326,28 +332,13 @@ def board_diagram(pos) -> str:
 # The engine loop
 
 
-def _default_searcher(hash_mb: int):
-    """A Searcher evaluating with the shipped net (nets/default.nnue) if there
-    is one and it loads, else with the bootstrap evaluation."""
-    from nnue import default_net_path
-    from search.search import Searcher
-    s = Searcher(hash_mb=hash_mb)
-    path = default_net_path()
-    if path is not None:
-        try:
-            s.set_network(load_network(path))
-        except (ValueError, OSError):
-            pass                               # reported by UciEngine._announce_eval
-    return s
-
-
 class UciEngine:
     """State of one UCI session: position, options, searcher, search thread."""
 
     def __init__(self, out=None, searcher_factory: Optional[Callable] = None):
         self._out = out if out is not None else sys.stdout
         self._out_lock = threading.Lock()
-        self._factory = searcher_factory or _default_searcher
+        self._factory = searcher_factory or playing_searcher
         self._option_list = OPTIONS + tune_options()
         self._tunables = {o.name for o in self._option_list[len(OPTIONS):]}
         self.options = {o.name: o.default for o in self._option_list}
@@ -380,12 +371,17 @@ class UciEngine:
 
     @property
     def searcher(self):
+        """The searcher, created by the first command that needs it (usually
+        `isready`): `uci` is answered before the search, NumPy and the net
+        are imported, and the evaluator set up here is reported then."""
         if self._searcher is None:
             self._searcher = self._factory(self.options["Hash"])
             if self.options["Threads"] != 1:
                 self._searcher.set_threads(self.options["Threads"])
             if self.options["EvalFile"] not in ("", EVALFILE_DEFAULT):
                 self._set_eval_file(self.options["EvalFile"])
+            else:
+                self._announce_eval()
         return self._searcher
 
     def _eval_description(self) -> str:
@@ -416,7 +412,8 @@ class UciEngine:
         try:
             net = load_network(path)
         except (ValueError, OSError) as exc:
-            self.info_string(f"EvalFile {value}: {exc}; keeping {getattr(s, 'eval_name', 'the current evaluation')}")
+            keeping = getattr(s, "eval_name", "the current evaluation")
+            self.info_string(f"EvalFile {value}: {exc}; keeping {keeping}")
             return
         s.set_network(net)
         self.info_string(f"evaluation: {s.eval_name} from {path}")
@@ -494,13 +491,12 @@ class UciEngine:
         lines += [o.uci() for o in self._option_list]
         from nnue.accumulator import available_simd
         lines.append(f"info string SIMD: {simd_path()} (available: {' '.join(available_simd())})")
-        lines.append("info string " + self._eval_description())
         lines.append("uciok")
         self.send("\n".join(lines))
 
     def _isready(self, args) -> None:
         try:
-            self.searcher                      # allocate the hash table now, not in `go`
+            self.searcher                      # load the net and allocate the hash table now, not in `go`
         finally:
             self.send("readyok")
 
@@ -556,8 +552,8 @@ class UciEngine:
             best, ponder = (legal[0] if legal else None), None
         self.send(format_bestmove(best, ponder))
 
-    def _on_info(self, d: dict) -> None:
-        self.send(format_info(d))
+    def _on_info(self, info: Info) -> None:
+        self.send(format_info(info))
 
     def _stop(self, args) -> None:
         self.wait_search()

@@ -6,13 +6,22 @@
 # cache ("Finny table"): for each perspective and king square, the
 # accumulator of the pieces last seen with the king there, so a refresh
 # only applies the pieces that differ since.
-from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t
-from engine.types cimport Bitboard
-from engine.board cimport Board
+from libc.stdint cimport int16_t, int64_t, uint8_t
+from engine.types cimport Bitboard, KING, MAX_PLY
+from engine.board cimport Board, DirtyPiece, king_square
 from nnue.network cimport NetData
 
 cdef enum:
-    ACC_PLIES = 160           # search depth limit (128) plus margin
+    ACC_PLIES = MAX_PLY + 32  # every ply the search reaches, with room to spare
+
+# The move kernel's arguments (kernels.h update_move).
+cdef extern from "kernel_move.h" nogil:
+    ctypedef struct LyMove:
+        int16_t* dst[2]
+        const int16_t* src[2]
+        const int16_t* add[2]
+        const int16_t* sub[2][2]
+        int n_sub
 
 cdef struct AccStack:
     int16_t* data             # [ACC_PLIES][2][hidden], 64-byte aligned
@@ -36,4 +45,35 @@ cdef inline void acc_push(AccStack* a, const Board* b) noexcept nogil:
     a.computed[p][0] = 0
     a.computed[p][1] = 0
 
+# Bring both perspectives of the current ply up to date (nnue_evaluate does it).
+cdef void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil
 cdef int nnue_evaluate(AccStack* a, const NetData* net, const Board* b) noexcept nogil
+
+cdef inline int16_t* acc_at(AccStack* a, int ply, int perspective) noexcept nogil:
+    return a.data + (<size_t>(2 * ply + perspective)) * a.hidden
+
+# The king square whose block of rows perspective c reads.  The net keeps
+# each distinct block once (NetData.king_row): block r sits where the rows
+# of king square r would be, so the square handed to the feature code is r,
+# flipped back for Black.  A king-free net keeps one block (320 KB that stay
+# cached instead of 20 MB), block 0.
+cdef inline int row_king(const NetData* net, const Board* b, int c) noexcept nogil:
+    if net.king_free:
+        return 56 * c
+    return net.king_row[king_square(b, c) ^ (56 * c)] ^ (56 * c)
+
+# Did move d take c's king to a square with other rows (a refresh of c)?
+# Within one block (a king bucket) the rows stay, so the update goes on.
+cdef inline bint changes_king_block(const NetData* net, const DirtyPiece* d, int c) noexcept nogil:
+    cdef int i
+    if net.king_free:
+        return False
+    for i in range(d.count):
+        if d.piece[i] == ((c << 3) | KING):
+            return net.king_row[d.frm[i] ^ (56 * c)] != net.king_row[d.to[i] ^ (56 * c)]
+    return False
+
+# The rows of move d for both perspectives, into m: at most one added and
+# two removed, the zero row for those missing (needs no refresh of either
+# side: see changes_king_block).
+cdef void acc_move_rows(const NetData* net, const Board* b, const DirtyPiece* d, LyMove* m) noexcept nogil

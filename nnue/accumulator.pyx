@@ -1,40 +1,15 @@
 import os
-import time
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
-from libc.stdint cimport int16_t, int32_t, uintptr_t, uint8_t, int64_t
+from libc.stdint cimport int16_t, int32_t, uintptr_t, int64_t
 from engine.types cimport SQ_NONE, KING, PAWN, QUEEN, Bitboard
 from engine.bitboard cimport pop_lsb
-from engine.board cimport Board, StateInfo, DirtyPiece, king_square, pieces_cp
-from engine.position cimport Position, make_move, unmake_move, board_reserve
-from engine.movegen cimport generate_moves, GEN_ALL
+from engine.board cimport Board, DirtyPiece, king_square, pieces_cp
+from engine.position cimport Position
 from nnue.network cimport NetData, Network
 from nnue.features cimport (halfkp_index, king_block, piece_square_table, active_features_for,
                             MAX_ACTIVE_FEATURES)
-
-cdef extern from "kernels.h" nogil:
-    ctypedef void (*ly_update_fn)(int16_t*, const int16_t*, const int16_t*,
-                                  const int32_t*, int, const int32_t*, int, int)
-    ctypedef int32_t (*ly_dot_fn)(const int16_t*, const int16_t*, const int16_t*, int, int)
-    ctypedef struct LyMove:
-        int16_t* dst[2]
-        const int16_t* src[2]
-        const int16_t* add[2]
-        const int16_t* sub[2][2]
-        int n_sub
-    ctypedef void (*ly_update_move_fn)(const LyMove*, int)
-    ctypedef struct LyKernels:
-        const char* name
-        ly_update_fn update
-        ly_update_move_fn update_move
-        ly_dot_fn crelu_dot
-        ly_dot_fn screlu_dot
-    LyKernels ly_kernels
-    int ly_kernels_select(const char* name)
-    const char* ly_kernels_available()
-
-cdef extern from "../search/sync.h" nogil:
-    int64_t ly_now_ms()
+from nnue.kernels cimport ly_kernels, ly_kernels_select, ly_kernels_available
 
 
 cdef int acc_alloc(AccStack* a, int hidden) except -1:
@@ -56,21 +31,6 @@ cdef void acc_free(AccStack* a) noexcept:
     a.raw = NULL
     a.data = NULL
     a.cache = NULL
-
-
-cdef inline int16_t* acc_at(AccStack* a, int ply, int perspective) noexcept nogil:
-    return a.data + (<size_t>(2 * ply + perspective)) * a.hidden
-
-
-# The king square whose block of rows perspective c reads.  The net keeps
-# each distinct block once (NetData.king_row): block r sits where the rows
-# of king square r would be, so the square handed to the feature code is r,
-# flipped back for Black.  A king-free net keeps one block (320 KB that stay
-# cached instead of 20 MB), block 0.
-cdef inline int row_king(const NetData* net, const Board* b, int c) noexcept nogil:
-    if net.king_free:
-        return 56 * c
-    return net.king_row[king_square(b, c) ^ (56 * c)] ^ (56 * c)
 
 
 cdef inline void refresh(AccStack* a, const NetData* net, const Board* b, int ply, int c) noexcept nogil:
@@ -132,18 +92,6 @@ cdef void acc_set_root(AccStack* a, const NetData* net, const Board* b) noexcept
     refresh(a, net, b, 0, 1)
 
 
-# Did move d take c's king to a square with other rows (a refresh of c)?
-# Within one block (a king bucket) the rows stay, so the update goes on.
-cdef inline bint changes_king_block(const NetData* net, const DirtyPiece* d, int c) noexcept nogil:
-    cdef int i
-    if net.king_free:
-        return False
-    for i in range(d.count):
-        if d.piece[i] == ((c << 3) | KING):
-            return net.king_row[d.frm[i] ^ (56 * c)] != net.king_row[d.to[i] ^ (56 * c)]
-    return False
-
-
 cdef const int32_t* PIECE_SQUARE = piece_square_table()
 
 
@@ -188,11 +136,8 @@ cdef void update_perspective(AccStack* a, const NetData* net, const Board* b, in
         a.computed[k][c] = 1
 
 
-# The rows of move d for both perspectives, into m (kernels.h LyMove): at
-# most one added and two removed, the zero row for those missing.  The
-# same reading of d as dirty_rows, but in one pass for both perspectives
-# and straight to row pointers: this is the search's hot path (two
-# dirty_rows calls measured 8% slower here).
+# The same reading of d as dirty_rows, but in one pass for both
+# perspectives and straight to row pointers: this is the search's hot path.
 cdef inline void move_rows(const NetData* net, const Board* b, const DirtyPiece* d,
                            LyMove* m) noexcept nogil:
     cdef size_t h = net.hidden
@@ -256,7 +201,7 @@ cdef void catch_up(AccStack* a, const NetData* net, const Board* b, int p) noexc
 # Both perspectives of the current ply up to date.  The search's common
 # case, one ply from a computed parent by a move that needs no refresh, is
 # inlined into the callers; the rest is catch_up's.
-cdef inline void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
+cdef inline void update_current(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
     cdef int p = b.sp - a.root_sp
     cdef const DirtyPiece* d = &b.st.dirty
     if a.computed[p][0] & a.computed[p][1]:
@@ -268,13 +213,22 @@ cdef inline void acc_update(AccStack* a, const NetData* net, const Board* b) noe
         catch_up(a, net, b, p)
 
 
+# The exported forms of the inline helpers above (for nnue/timing.pyx).
+cdef void acc_update(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
+    update_current(a, net, b)
+
+
+cdef void acc_move_rows(const NetData* net, const Board* b, const DirtyPiece* d, LyMove* m) noexcept nogil:
+    move_rows(net, b, d, m)
+
+
 # Evaluation in centipawns from the side to move's view.
 cdef int nnue_evaluate(AccStack* a, const NetData* net, const Board* b) noexcept nogil:
     cdef int p = b.sp - a.root_sp
     cdef int stm = b.side
     cdef int64_t out, q
     cdef int64_t divisor = net.out_div
-    acc_update(a, net, b)
+    update_current(a, net, b)
     if net.activation:
         out = ly_kernels.screlu_dot(acc_at(a, p, stm), acc_at(a, p, stm ^ 1), net.out_w, a.hidden, net.qa)
     else:
@@ -310,9 +264,8 @@ def select_simd(str name=""):
 
 _forced = os.environ.get("LADYA_SIMD", "")
 if ly_kernels_select(_forced.encode()) != 0:
-    import sys
-    print(f"info string LADYA_SIMD={_forced!r} is not available here; using the best path",
-          file=sys.stderr)
+    import logging
+    logging.getLogger(__name__).warning("LADYA_SIMD=%r is not available here; using the best path", _forced)
     ly_kernels_select(b"")
 
 
@@ -398,144 +351,3 @@ def check_incremental_paths(Network net not None, list paths):
     finally:
         acc_free(&a)
         acc_free(&fresh)
-
-
-def bench_eval(Network net not None, list fens, int repeats, bint incremental):
-    """(seconds, evaluations): full refresh of each position, or incremental
-    updates along each legal move and back (the search's pattern)."""
-    return _bench(net, fens, repeats, incremental, True)
-
-
-def bench_update(Network net not None, list fens, int repeats, bint incremental):
-    """bench_eval without the output layer: (seconds, accumulator pairs
-    brought up to date), to time the transformer update on its own."""
-    return _bench(net, fens, repeats, incremental, False)
-
-
-def bench_baseline(list fens, int repeats):
-    """The loop of bench_eval without any NNUE work (make and unmake each
-    legal move): (seconds, moves), the overhead to subtract."""
-    cdef Position pos
-    cdef int r, i, n
-    cdef long long count = 0
-    cdef int64_t t0
-    cdef unsigned short moves[256]
-    positions = [Position(f) for f in fens]
-    t0 = ly_now_ms()
-    for pos in positions:
-        board_reserve(&pos.b, 4)
-        n = generate_moves(&pos.b, moves, GEN_ALL)
-        with nogil:
-            for r in range(repeats):
-                for i in range(n):
-                    make_move(&pos.b, moves[i])
-                    unmake_move(&pos.b)
-                    count += 1
-    return (ly_now_ms() - t0) / 1000.0, count
-
-
-def bench_kernel(Network net not None, list fens, int repeats, bint incremental):
-    """The SIMD kernels alone, on the rows bench_update reads: (seconds,
-    accumulator pairs) of the refresh kernel over each legal move's feature rows (both
-    perspectives), or of the move kernel with each move's rows (moves that
-    refresh a king's side are left out).  The rows are found beforehand, so
-    what bench_update costs beyond this (and make+unmake) is bookkeeping."""
-    cdef AccStack a
-    cdef Position pos
-    cdef const DirtyPiece* d
-    cdef LyMove* rows = NULL
-    cdef int32_t* feats = NULL
-    cdef int* counts = NULL
-    cdef int r, i, c, n, k
-    cdef long long count = 0
-    cdef double seconds = 0
-    cdef unsigned short moves[256]
-    a.raw = NULL
-    acc_alloc(&a, net.net.hidden)
-    rows = <LyMove*>malloc(256 * sizeof(LyMove))
-    feats = <int32_t*>malloc(256 * 2 * MAX_ACTIVE_FEATURES * sizeof(int32_t))
-    counts = <int*>malloc(256 * 2 * sizeof(int))
-    try:
-        if rows == NULL or feats == NULL or counts == NULL:
-            raise MemoryError("cannot allocate the kernel benchmark")
-        for fen in fens:
-            pos = Position(fen)
-            board_reserve(&pos.b, 4)
-            acc_set_root(&a, &net.net, &pos.b)
-            n = generate_moves(&pos.b, moves, GEN_ALL)
-            k = 0
-            for i in range(n):
-                make_move(&pos.b, moves[i])
-                d = &pos.b.st.dirty
-                if not incremental:
-                    for c in range(2):
-                        counts[2 * k + c] = active_features_for(
-                            &pos.b, c, row_king(&net.net, &pos.b, c), feats + (2 * k + c) * MAX_ACTIVE_FEATURES)
-                    k += 1
-                elif not (changes_king_block(&net.net, d, 0) or changes_king_block(&net.net, d, 1)):
-                    move_rows(&net.net, &pos.b, d, &rows[k])
-                    for c in range(2):
-                        rows[k].src[c] = acc_at(&a, 0, c)
-                        rows[k].dst[c] = acc_at(&a, 1, c)
-                    k += 1
-                unmake_move(&pos.b)
-            t0 = time.thread_time()
-            with nogil:
-                for r in range(repeats):
-                    for i in range(k):
-                        if incremental:
-                            ly_kernels.update_move(&rows[i], a.hidden)
-                        else:
-                            for c in range(2):
-                                ly_kernels.update(acc_at(&a, 1, c), net.net.ft_b, net.net.ft_w,
-                                                  feats + (2 * i + c) * MAX_ACTIVE_FEATURES,
-                                                  counts[2 * i + c], NULL, 0, a.hidden)
-            seconds += time.thread_time() - t0
-            count += <long long>k * repeats
-        return seconds, count
-    finally:
-        free(rows)
-        free(feats)
-        free(counts)
-        acc_free(&a)
-
-
-cdef _bench(Network net, list fens, int repeats, bint incremental, bint output):
-    cdef AccStack a
-    cdef Position pos
-    cdef int r, i, n
-    cdef long long count = 0
-    cdef int64_t t0
-    cdef unsigned short moves[256]
-    cdef volatile int sink = 0
-    a.raw = NULL
-    acc_alloc(&a, net.net.hidden)
-    positions = [Position(f) for f in fens]
-    try:
-        t0 = ly_now_ms()
-        for pos in positions:
-            board_reserve(&pos.b, 4)
-            n = generate_moves(&pos.b, moves, GEN_ALL)
-            with nogil:
-                # The root is set up once per position: the repeats time the
-                # per-move work, not one refresh per pass.
-                acc_set_root(&a, &net.net, &pos.b)
-                for r in range(repeats):
-                    for i in range(n):
-                        make_move(&pos.b, moves[i])
-                        if incremental:
-                            acc_push(&a, &pos.b)
-                        else:
-                            a.root_sp = pos.b.sp
-                            refresh(&a, &net.net, &pos.b, 0, 0)
-                            refresh(&a, &net.net, &pos.b, 0, 1)
-                        if output:
-                            sink += nnue_evaluate(&a, &net.net, &pos.b)
-                        else:
-                            acc_update(&a, &net.net, &pos.b)
-                            sink += acc_at(&a, pos.b.sp - a.root_sp, 1)[0]
-                        unmake_move(&pos.b)
-                        count += 1
-        return (ly_now_ms() - t0) / 1000.0, count
-    finally:
-        acc_free(&a)

@@ -8,17 +8,22 @@
 # king_sq: c's own king (flipped for Black); type: PAWN=1 .. QUEEN=5 (kings
 # are not features); own pieces get the even piece index, enemy pieces the
 # odd one.  64 king squares x 10 piece kinds x 64 squares = 40960.
+#
+# These sizes are the trainer's and the net format's too: `cpdef` makes them
+# attributes of nnue.features for Python (nnue/format.py, training/*.py).
 from libc.stdint cimport int32_t
 from engine.board cimport Board
 
-cdef enum:
-    HALFKP_FEATURES = 40960
-    MAX_ACTIVE_FEATURES = 32
+cpdef enum:
+    PIECE_KINDS = 10                        # pawn..queen of either colour
+    KING_BLOCK = PIECE_KINDS * 64           # 640 rows per king square
+    HALFKP_FEATURES = 64 * KING_BLOCK       # 40960
+    MAX_ACTIVE_FEATURES = 30                # every piece but the two kings
 
-# The index in two terms: the king's block of 640 rows, and the piece and
-# square within it.
+# The index in two terms: the king's block of KING_BLOCK rows, and the piece
+# and square within it.
 cdef inline int king_block(int perspective, int ksq) noexcept nogil:
-    return (ksq ^ (56 * perspective)) * 640
+    return (ksq ^ (56 * perspective)) * KING_BLOCK
 
 cdef inline int piece_square(int perspective, int piece, int sq) noexcept nogil:
     return (2 * ((piece & 7) - 1) + ((piece >> 3) != perspective)) * 64 + (sq ^ (56 * perspective))

@@ -3,9 +3,8 @@ from engine.board cimport Board, king_square
 from engine.bitboard cimport pop_lsb
 from engine.types cimport Bitboard
 from engine.position cimport Position
-import numpy as np
 
-HALFKP_FEATURES_PY = HALFKP_FEATURES
+from engine.notation import PIECE_CHARS
 
 cdef int32_t PIECE_SQUARE[2 * 16 * 64]
 
@@ -25,7 +24,8 @@ cdef const int32_t* piece_square_table() noexcept nogil:
     return PIECE_SQUARE
 
 
-# All active features of one perspective; returns their number (<= 30).
+# All active features of one perspective; returns their number (at most
+# MAX_ACTIVE_FEATURES).
 cdef int active_features(const Board* b, int perspective, int32_t* out) noexcept nogil:
     return active_features_for(b, perspective, king_square(b, perspective), out)
 
@@ -59,5 +59,5 @@ def index(int perspective, int king_sq, str piece, int sq):
     """HalfKP index of `piece` ('P'..'q', not a king) on `sq` seen by `perspective`."""
     if len(piece) != 1 or piece not in "PNBRQpnbrq":
         raise ValueError(f"not a HalfKP piece: {piece!r}")
-    code = " PNBRQ   pnbrq".index(piece)
+    code = PIECE_CHARS.index(piece)
     return halfkp_index(perspective, king_sq, code, sq)

@@ -88,6 +88,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnue.features import HALFKP_FEATURES, MAX_ACTIVE_FEATURES, PIECE_KINDS  # noqa: F401 (re-exported)
+
 MAGIC = b"LADYANNU"
 VERSION = 1              # raw arrays
 VERSION_PACKED = 2       # ft_weights packed (see above)
@@ -100,8 +102,6 @@ ACTIVATION_CRELU = 0
 ACTIVATION_SCRELU = 1
 ACTIVATIONS = {"crelu": ACTIVATION_CRELU, "screlu": ACTIVATION_SCRELU}
 SCRELU_SHIFT = 8         # s = (v * v) >> 8
-HALFKP_FEATURES = 40960
-MAX_ACTIVE = 30          # at most 30 non-king pieces per perspective
 QA = 255
 QB = 1024
 SCALE = 400
@@ -168,10 +168,10 @@ class QuantizedNet:
         if self.activation == ACTIVATION_SCRELU and self.qa > 255:
             raise ValueError(f"SCReLU needs QA <= 255 (v << 8 must fit 16 bits), got {self.qa}")
         worst = int(np.abs(self.ft_bias.astype(np.int32)).max(initial=0)) + \
-            MAX_ACTIVE * int(np.abs(self.ft_weights.astype(np.int32)).max(initial=0))
+            MAX_ACTIVE_FEATURES * int(np.abs(self.ft_weights.astype(np.int32)).max(initial=0))
         if worst > 32767:
             raise ValueError(f"transformer values could overflow int16 in the accumulator "
-                             f"(|bias| + {MAX_ACTIVE}*|weight| = {worst} > 32767)")
+                             f"(|bias| + {MAX_ACTIVE_FEATURES}*|weight| = {worst} > 32767)")
         if int(np.abs(self.out_weights.astype(np.int32)).max(initial=0)) > OUT_WEIGHT_LIMIT:
             raise ValueError(f"output weights exceed +-{OUT_WEIGHT_LIMIT}")
         if not -(2 ** 31) <= int(self.out_bias) < 2 ** 31:
@@ -179,8 +179,8 @@ class QuantizedNet:
 
 
 def _mirror_rows(block: np.ndarray) -> np.ndarray:
-    """A king block [640, H] with its rows for squares mirrored a<->h."""
-    return block.reshape(10, 8, 8, -1)[:, :, ::-1].reshape(block.shape)
+    """A king block [KING_BLOCK, H] with its rows for squares mirrored a<->h."""
+    return block.reshape(PIECE_KINDS, 8, 8, -1)[:, :, ::-1].reshape(block.shape)
 
 
 def pack_ft_weights(w: np.ndarray) -> tuple:

@@ -1,13 +1,13 @@
 # Network: loads a .nnue file (nnue/format.py) into 64-byte aligned memory.
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
-from libc.stdint cimport int16_t, int32_t, uintptr_t
+from libc.stdint cimport int16_t, uintptr_t
+from nnue.features cimport KING_BLOCK
 
 import itertools
 
-import numpy as np
-
-from nnue.format import QuantizedNet, read_net, eval_rational
+# NumPy and nnue/format.py are imported with the first net, not with this
+# module: the UCI front end answers `uci` before loading a net.
 
 _serials = itertools.count(1)
 
@@ -16,6 +16,7 @@ def king_block_map(ft_weights):
     """(row_of, distinct): for each of the 64 king blocks of [40960, H]
     weights, the number of the first equal block among the distinct ones,
     and the distinct blocks' king squares in order."""
+    import numpy as np
     blocks = np.ascontiguousarray(np.asarray(ft_weights, dtype=np.int16)).reshape(64, -1)
     first = {}
     row_of = []
@@ -38,6 +39,7 @@ cdef class Network:
 
     def __init__(self, path=None):
         if path is not None:
+            from nnue.format import read_net
             self._load(read_net(path))
             self.path = path
 
@@ -49,6 +51,8 @@ cdef class Network:
         return n
 
     def _load(self, qnet):
+        import numpy as np
+        from nnue.format import eval_rational
         cdef int h = qnet.hidden
         # A king-bucketed net (ladya train --king-buckets) has the same rows
         # under all the king squares of a bucket, a king-free one under all
@@ -56,7 +60,7 @@ cdef class Network:
         # that stay cached) and refreshes an accumulator only when a king
         # moves to a square of another block (nnue/accumulator.pyx row_king).
         row_of, distinct = king_block_map(qnet.ft_weights)
-        cdef size_t n_w = <size_t>len(distinct) * 640 * h
+        cdef size_t n_w = <size_t>len(distinct) * KING_BLOCK * h
         cdef size_t total = (n_w + h + 2 * h + h) * sizeof(int16_t) + 4 * 64
         cdef char* raw = <char*>malloc(total + 64)
         cdef char* p

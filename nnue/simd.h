@@ -1,10 +1,11 @@
 /* The SIMD vocabulary of the NNUE kernels, one definition per target.
  *
- * kernels.h includes this file once per target with LY_TARGET set to one of
- * LY_AVX2, LY_SSE2, LY_NEON or LY_SCALAR; each block defines the same small
- * set of names (vec16 type, LANES16, vec_load/store/add/sub, vec_crelu,
- * vec_sqr8 and vec_dot_acc) plus the function attribute that lets GCC/clang compile AVX2
- * code in a build that must still run on CPUs without it. */
+ * kernels.h includes this file once per SIMD target with LY_TARGET set to
+ * one of LY_AVX512, LY_AVX2, LY_SSE2 or LY_NEON (the plain-C path is
+ * kernels.h's own); each block defines the same small set of names (vec16
+ * type, LANES16, vec_load/store/add/sub, vec_crelu, vec_sqr8 and
+ * vec_dot_acc) plus the function attribute that lets GCC/clang compile
+ * AVX2 and AVX-512 code in a build that must still run on CPUs without it. */
 #undef LANES16
 #undef LY_PAIR_REGS
 #undef LY_TARGET_ATTR
@@ -22,7 +23,6 @@
 #undef vec_dot_acc
 #undef vec_hsum32
 
-#define LY_SCALAR 1
 #define LY_SSE2 2
 #define LY_AVX2 3
 #define LY_NEON 4

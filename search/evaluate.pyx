@@ -4,24 +4,15 @@
 # https://www.chessprogramming.org/PeSTO%27s_Evaluation_Function
 # https://www.chessprogramming.org/Tapered_Eval
 #
-# Incremental design note.  The score is a sum over pieces of MG[pc][sq] and
-# EG[pc][sq] (both in evaluate.pxd) plus a phase that only depends on piece
-# counts, so make_move could keep `mg` and `eg` in StateInfo by adding and
-# subtracting the table entries for the (at most three) pieces listed in
-# StateInfo.dirty, exactly as the NNUE accumulator will; evaluate() would then
-# skip its loop.  The full loop costs about 40 ns for a 25-piece position
-# (benchmarks/evaluate.py), so the extra state is not worth it yet.
-from libc.stdlib cimport calloc, free
-
+# The sums are recomputed at every call rather than kept by make_move in
+# StateInfo: the loop over the pieces is cheap next to the search around it
+# (benchmarks/evaluate.py times it).
 from engine.types cimport (Bitboard, WHITE, BLACK, PAWN, KNIGHT, BISHOP,
                            ROOK, QUEEN, KING, make_piece, SEE_KNIGHT,
                            SEE_BISHOP, SEE_ROOK, SEE_QUEEN)
 from engine.bitboard cimport pop_lsb, popcount
-from engine.board cimport Board
-from engine.position cimport (Position, board_init, board_free,
-                              board_set_fen, has_insufficient_material)
-
-from time import perf_counter
+from engine.board cimport Board, has_insufficient_material
+from engine.position cimport Position
 
 # ---------------------------------------------------------------------------
 # Tunables
@@ -186,8 +177,12 @@ EG_PST = {
 }
 
 # ---------------------------------------------------------------------------
-# Combined tables (declared in evaluate.pxd), filled once at import.
+# Combined tables, material included, indexed [piece][square] with piece =
+# colour*8 + type and a1 = 0.  Signed white-positive: a black piece holds the
+# negated value of the white piece on the mirrored square.  Filled at import.
 
+cdef int MG[16][64]
+cdef int EG[16][64]
 
 cdef void init_tables() noexcept:
     cdef int pt, sq, white, black
@@ -303,50 +298,3 @@ def combined_tables():
     """The precomputed MG and EG tables as two lists [piece][square]."""
     return ([[MG[pc][sq] for sq in range(64)] for pc in range(16)],
             [[EG[pc][sq] for sq in range(64)] for pc in range(16)])
-
-
-# A compiler barrier: after each call the compiler must assume memory changed,
-# so it cannot hoist evaluate() of an unchanged board out of the timing loop.
-cdef extern from *:
-    """
-    #if defined(_MSC_VER) && !defined(__clang__)
-    #include <intrin.h>
-    #define ly_clobber() _ReadWriteBarrier()
-    #else
-    #define ly_clobber() __asm__ __volatile__("" ::: "memory")
-    #endif
-    """
-    void ly_clobber() nogil
-
-cdef long long _bench_sink = 0
-
-
-def bench_evaluate(list fens, int repeats):
-    """Evaluate every FEN `repeats` times in a nogil loop.
-
-    Returns (elapsed seconds, number of evaluations); benchmarks/evaluate.py
-    turns that into evaluations per second."""
-    global _bench_sink
-    cdef int n = len(fens)
-    cdef int i, r
-    cdef long long total = 0
-    cdef Board* boards = <Board*>calloc(max(n, 1), sizeof(Board))
-    if boards == NULL:
-        raise MemoryError()
-    try:
-        for i in range(n):
-            board_init(&boards[i])
-            board_set_fen(&boards[i], fens[i], None)
-        t0 = perf_counter()
-        with nogil:
-            for r in range(repeats):
-                for i in range(n):
-                    total += evaluate(&boards[i])
-                    ly_clobber()
-        elapsed = perf_counter() - t0
-    finally:
-        for i in range(n):
-            board_free(&boards[i])
-        free(boards)
-    _bench_sink += total
-    return elapsed, <long long>n * repeats

@@ -1,13 +1,15 @@
-"""What a `go` command asks of the search, and what the search reports.
+"""What a `go` command asks of the search.
 
 The UCI front end builds a `Limits` from the `go` tokens (engine/uci.py);
 `search.search.Searcher.search(pos, limits, on_info)` consumes it and
-returns a `SearchResult`.  Times are in milliseconds.
+reports through search/result.py.  Times are in milliseconds.
 """
 from dataclasses import dataclass, field
 from typing import List, Optional
 
 MAX_THREADS = 256                    #: most search threads (UCI option Threads)
+DEFAULT_HASH_MB = 16                 #: transposition table size by default (UCI option Hash)
+MOVE_OVERHEAD_MS = 30                #: time kept back per move by default (UCI option Move Overhead)
 
 
 @dataclass
@@ -27,14 +29,3 @@ class Limits:
     searchmoves: List[str] = field(default_factory=list)  #: restrict the root moves (UCI)
     perft: Optional[int] = None      #: `go perft N` (handled by the front end, not the search)
 
-
-@dataclass
-class SearchResult:
-    bestmove: str                    #: UCI move, "0000" when there is no legal move
-    ponder: Optional[str] = None     #: expected reply, if the PV has one
-    depth: int = 0                   #: last completed depth
-    nodes: int = 0
-    time_ms: int = 0
-    score_cp: Optional[int] = None   #: from the side to move's view ...
-    score_mate: Optional[int] = None  #: ... or mate in N moves (negative: getting mated)
-    pv: List[str] = field(default_factory=list)

@@ -1,7 +1,7 @@
 # Staged move picker: the TT move first, then captures, killers and the
 # countermove, then quiets, generated only when the earlier stages did not
 # cut off.  https://www.chessprogramming.org/Move_Ordering
-from engine.types cimport Move
+from engine.types cimport Move, MAX_MOVES
 from engine.board cimport Board
 from search.history cimport History
 from libc.stdint cimport int16_t
@@ -11,15 +11,14 @@ cdef struct MovePicker:
     const History* hist
     const int16_t* cont1           # continuation history of the previous move
     const int16_t* cont2           # ... and of the move before it
-    Move moves[256]
-    int scores[256]
+    Move moves[MAX_MOVES]
+    int scores[MAX_MOVES]
     Move bad[64]                   # captures that lose material, tried last
     int n, cur, n_bad, cur_bad
     int stage
     Move tt_move
     Move killer1, killer2, counter
     bint skip_quiets
-    int see_threshold_qs           # unused outside qsearch
 
 cdef void picker_init_main(MovePicker* mp, const Board* b, const History* hist, Move tt_move,
                            Move killer1, Move killer2, Move counter,

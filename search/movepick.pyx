@@ -1,9 +1,8 @@
-from engine.types cimport (Move, MOVE_NONE, PAWN, KING, QUEEN, NO_PIECE, MT_PROMOTION,
-                           MT_EN_PASSANT, MT_CASTLING, move_from, move_to, move_kind,
-                           promotion_type, type_of)
-from engine.board cimport Board
-from engine.movegen cimport generate_moves, is_legal_move, GEN_ALL, GEN_NOISY, GEN_QUIET
-from engine.position cimport see_ge, is_capture
+from engine.types cimport (Move, MOVE_NONE, PAWN, QUEEN, MT_PROMOTION, MT_EN_PASSANT,
+                           move_from, move_to, move_kind, promotion_type, type_of)
+from engine.board cimport Board, is_capture
+from engine.movegen cimport generate_moves, is_legal_move, GEN_NOISY, GEN_QUIET
+from engine.see cimport PIECE_VALUE, see_ge
 from search.history cimport History
 from libc.stdint cimport int16_t
 
@@ -24,9 +23,6 @@ cdef enum:
     ST_QS_TT = 20
     ST_QS_GEN = 21
     ST_QS_NOISY = 22
-
-cdef int MVV[8]
-MVV[:] = [0, 100, 320, 330, 500, 950, 0, 0]
 
 
 cdef inline bint is_quiet(const Board* b, Move m) noexcept nogil:
@@ -70,9 +66,9 @@ cdef void score_noisy(MovePicker* mp) noexcept nogil:
     for i in range(mp.n):
         m = mp.moves[i]
         victim = PAWN if move_kind(m) == MT_EN_PASSANT else type_of(b.squares[move_to(m)])
-        mp.scores[i] = 16 * MVV[victim] + mp.hist.capture[b.squares[move_from(m)]][move_to(m)][victim]
+        mp.scores[i] = 16 * PIECE_VALUE[victim] + mp.hist.capture[b.squares[move_from(m)]][move_to(m)][victim]
         if move_kind(m) == MT_PROMOTION:
-            mp.scores[i] += 16 * MVV[promotion_type(m)] if promotion_type(m) == QUEEN else -100000
+            mp.scores[i] += 16 * PIECE_VALUE[promotion_type(m)] if promotion_type(m) == QUEEN else -100000
 
 
 # Quiets: butterfly history plus the two continuation histories.

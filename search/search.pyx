@@ -3,20 +3,20 @@
 # pruning, reductions and extensions of modern engines.  The whole tree is
 # searched without the GIL; Python is touched only to report `info` lines
 # between iterations.  Tunables are in search/tunables.py.
-from libc.stdlib cimport malloc, calloc, free
+from libc.stdlib cimport calloc, free
 from libc.string cimport memset, memcpy
 from libc.math cimport log
 from libc.stdint cimport int16_t, int64_t, uint64_t
 
-from engine.types cimport (Move, MOVE_NONE, MOVE_NULL, PAWN, KNIGHT, BISHOP, ROOK, QUEEN,
-                           KING, NO_PIECE, MT_PROMOTION, MT_EN_PASSANT, MT_CASTLING,
-                           move_from, move_to, move_kind, promotion_type, type_of,
-                           SEE_PAWN, SEE_KNIGHT, SEE_BISHOP, SEE_ROOK, SEE_QUEEN)
-from engine.board cimport Board, StateInfo
-from engine.position cimport (Position, make_move, unmake_move, make_null_move,
-                              unmake_null_move, gives_check, see_ge, is_draw, is_capture,
-                              board_copy, board_init, board_free, board_reserve, move_to_uci,
-                              move_from_uci)
+from engine.types cimport (Move, MOVE_NONE, MOVE_NULL, PAWN, QUEEN, KING, NO_PIECE,
+                           MT_PROMOTION, MT_EN_PASSANT, MAX_MOVES, MAX_PLY, move_from, move_to,
+                           move_kind, promotion_type, type_of)
+from engine.board cimport (Board, key_after, make_move, unmake_move, make_null_move, unmake_null_move,
+                           gives_check, is_draw, is_capture, board_copy, board_init, board_free,
+                           board_reserve)
+from engine.notation cimport move_to_uci
+from engine.position cimport Position
+from engine.see cimport PIECE_VALUE, see_ge
 from engine.movegen cimport generate_moves, is_legal_move, GEN_ALL
 from search.tt cimport (TT, TTEntry, TTSlot, tt_resize, tt_free, tt_clear, tt_new_search, tt_probe,
                         tt_prefetch, tt_hashfull, tt_store, BOUND_NONE, BOUND_UPPER,
@@ -29,7 +29,8 @@ from nnue.network cimport NetData, Network
 from nnue.accumulator cimport AccStack, acc_alloc, acc_free, acc_set_root, acc_push, nnue_evaluate
 from search.params cimport *
 
-from search.limits import SearchResult, MAX_THREADS
+from search.limits import DEFAULT_HASH_MB, MAX_THREADS, MOVE_OVERHEAD_MS
+from search.result import Info, Score, SearchResult
 from search import tunables
 
 cdef extern from "sync.h" nogil:
@@ -37,15 +38,10 @@ cdef extern from "sync.h" nogil:
     void ly_flag_set(volatile int* f, int v)
 
 cdef enum:
-    MAX_PLY = 128
     VALUE_MATE = 32000
     VALUE_INFINITE = 32001
     VALUE_NONE = 32002
     MATE_IN_MAX_PLY = VALUE_MATE - MAX_PLY
-    MAX_ROOT_MOVES = 256
-
-cdef int SEE_VAL[8]
-SEE_VAL[:] = [0, SEE_PAWN, SEE_KNIGHT, SEE_BISHOP, SEE_ROOK, SEE_QUEEN, 0, 0]
 
 cdef int LMR[64][64]
 
@@ -95,7 +91,6 @@ cdef struct Stack:
     int static_eval
     int double_extensions
     int16_t* cont_hist          # continuation history entry of the move made here
-    bint in_check
 
 
 cdef struct RootMove:
@@ -103,9 +98,10 @@ cdef struct RootMove:
     int score
     int prev_score
     int avg_score
-    int last_score               # the latest score this move was given, at any depth (-INF: none):
-                                 # a move sorted first by a fail-high whose re-search was cut off has
-                                 # neither score nor prev_score, but it is the move played
+    # the latest score this move was given, at any depth (-INF: none): a move
+    # sorted first by a fail-high whose re-search was cut off has neither score
+    # nor prev_score, but it is the move played
+    int last_score
     int seldepth
     bint lower                   # score is a fail-high bound ...
     bint upper                   # ... or a fail-low bound
@@ -118,7 +114,7 @@ cdef struct Worker:
     TT* tt
     History* hist
     Stack stack[MAX_PLY + 10]
-    RootMove root_moves[MAX_ROOT_MOVES]
+    RootMove root_moves[MAX_MOVES]
     int n_root
     int pv_idx
     int root_depth
@@ -224,8 +220,8 @@ cdef inline void do_move(Worker* w, Stack* ss, Move m) noexcept nogil:
     ss.moved_piece = pc
     ss.cont_hist = &w.hist.continuation[pc][move_to(m)][0]
     w.nodes += 1
+    tt_prefetch(w.tt, key_after(b, m))
     make_move(b, m)
-    tt_prefetch(w.tt, b.st.key)
     if w.net != NULL:
         acc_push(&w.acc, b)
 
@@ -276,7 +272,8 @@ cdef void update_all_stats(Worker* w, Stack* ss, Move best, int depth,
             history_update(&w.hist.butterfly[b.side][m & 4095], -bonus)
             update_continuation(ss, pc, move_to(m), -bonus)
     else:
-        history_update(&w.hist.capture[b.squares[move_from(best)]][move_to(best)][captured_type(b, best)], bonus)
+        history_update(&w.hist.capture[b.squares[move_from(best)]][move_to(best)][captured_type(b, best)],
+                       bonus)
     for i in range(n_captures):
         m = captures[i]
         history_update(&w.hist.capture[b.squares[move_from(m)]][move_to(m)][captured_type(b, m)], -bonus)
@@ -352,9 +349,9 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexce
             gives = gives_check(b, m)
             if best > -MATE_IN_MAX_PLY and not gives and move_kind(m) != MT_PROMOTION:
                 # Delta pruning: even winning the piece cannot reach alpha.
-                if futility_base + SEE_VAL[captured_type(b, m)] <= alpha:
-                    if best < futility_base + SEE_VAL[captured_type(b, m)]:
-                        best = futility_base + SEE_VAL[captured_type(b, m)]
+                if futility_base + PIECE_VALUE[captured_type(b, m)] <= alpha:
+                    if best < futility_base + PIECE_VALUE[captured_type(b, m)]:
+                        best = futility_base + PIECE_VALUE[captured_type(b, m)]
                     continue
             if best > -MATE_IN_MAX_PLY and not see_ge(b, m, 0):
                 continue
@@ -421,7 +418,6 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
     cdef int eval_, value = 0, best = -VALUE_INFINITE, move_count = 0
     cdef int new_depth, extension, r, d, lmr_depth, hist, bound
     cdef int singular_beta, singular_depth, null_r, value2
-    cdef int old_alpha = alpha
     cdef MovePicker mp
     cdef Move quiets[64]
     cdef Move captures[32]
@@ -429,7 +425,6 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
     cdef Move counter = MOVE_NONE
     cdef int pc_prev
     cdef RootMove* rm
-    cdef StateInfo* st
 
     if depth <= 0:
         return qsearch(w, ss, alpha, beta, pv_node)
@@ -442,7 +437,6 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
             w.seldepth = ply + 1
     check_limits(w)
     in_check = b.st.checkers != 0
-    ss.in_check = in_check
     (ss + 1).excluded = MOVE_NONE
     (ss + 1).ply = ply + 1
     (ss + 2).killers[0] = (ss + 2).killers[1] = MOVE_NONE
@@ -728,13 +722,13 @@ cdef void sort_root_moves(Worker* w, int lo, int hi) noexcept nogil:
         w.root_moves[j + 1] = tmp
 
 
-def score_to_uci(int v):
-    """('cp', n) or ('mate', n) for an internal score."""
+def uci_score(int v):
+    """The Score of an internal value: centipawns, or moves to mate."""
     if v >= MATE_IN_MAX_PLY:
-        return ("mate", (VALUE_MATE - v + 1) // 2)
+        return Score(mate=(VALUE_MATE - v + 1) // 2)
     if v <= -MATE_IN_MAX_PLY:
-        return ("mate", -((VALUE_MATE + v) // 2))
-    return ("cp", v)
+        return Score(mate=-((VALUE_MATE + v) // 2))
+    return Score(cp=v)
 
 
 cdef Worker* new_worker() except NULL:
@@ -803,7 +797,7 @@ cdef class Searcher:
     cdef Network network
     cdef list _helpers             # running helper threads (Python threads, GIL released)
 
-    def __cinit__(self, int hash_mb=16, int threads=1):
+    def __cinit__(self, int hash_mb=DEFAULT_HASH_MB, int threads=1):
         memset(&self.tt, 0, sizeof(TT))
         self.workers = <Worker**>calloc(1, sizeof(Worker*))
         if self.workers == NULL:
@@ -813,7 +807,7 @@ cdef class Searcher:
         self.n_threads = 1
         tt_resize(&self.tt, hash_mb)
         self.multipv = 1
-        self.move_overhead = 30
+        self.move_overhead = MOVE_OVERHEAD_MS
         self._helpers = []
         if threads != 1:
             self.set_threads(threads)
@@ -930,13 +924,12 @@ cdef class Searcher:
 
     def search(self, Position pos not None, limits, on_info=None):
         """Search `pos` under `limits` (search.limits.Limits) and return a
-        SearchResult.  on_info(dict) receives each info line."""
+        search.result.SearchResult.  on_info(search.result.Info) receives
+        each report."""
         cdef Worker* w = self.w
         cdef Worker* best_w
-        cdef Move moves[256]
+        cdef Move moves[MAX_MOVES]
         cdef int n, i, k
-        cdef Move m
-        cdef int64_t elapsed
         board_copy(&w.board, &pos.b)
         board_reserve(&w.board, MAX_PLY + 16)
         if self.network is not None:
@@ -993,8 +986,8 @@ cdef class Searcher:
             else:
                 self._wait_while_infinite()
                 if w.board.st.checkers:
-                    return SearchResult(bestmove="0000", score_mate=0)
-                return SearchResult(bestmove="0000", score_cp=0)
+                    return SearchResult(bestmove="0000", score=Score(mate=0))
+                return SearchResult(bestmove="0000", score=Score(cp=0))
         w.multipv = max(1, min(self.multipv, w.n_root))
         tt_new_search(&self.tt)
 
@@ -1025,16 +1018,15 @@ cdef class Searcher:
             pv.append(move_to_uci(&w.board, rm0.pv[i]))
             make_move(&w.board, rm0.pv[i])
             k += 1
-        for i in range(k):
+        while k:
             unmake_move(&w.board)
+            k -= 1
         if len(pv) > 1:
             ponder = pv[1]
-        kind, val = score_to_uci(best_score(best_w))
         return SearchResult(bestmove=best, ponder=ponder,
                             depth=self._completed if best_w == w else best_w.completed_depth,
                             nodes=total_nodes(w), time_ms=time_elapsed(&w.tm),
-                            score_cp=val if kind == "cp" else None,
-                            score_mate=val if kind == "mate" else None, pv=pv)
+                            score=uci_score(best_score(best_w)), pv=pv)
 
     cdef void _start_helpers(self) noexcept with gil:
         # Called by the main thread once it has finished depth 1, so that a
@@ -1131,15 +1123,16 @@ cdef class Searcher:
         # UCI: in infinite or ponder mode, bestmove waits for stop/ponderhit.
         import time
         if self.limits.infinite or self.limits.ponder:
-            while not ly_flag_get(&self.stop_flag) and (self.limits.infinite or ly_flag_get(&self.ponder_flag)):
+            while not ly_flag_get(&self.stop_flag) and (self.limits.infinite
+                                                        or ly_flag_get(&self.ponder_flag)):
                 time.sleep(0.001)
 
     cdef _info_string(self, str text):
         if self.on_info is not None:
-            self.on_info({"string": text})
+            self.on_info(Info(string=text))
 
     cdef void _report(self, Worker* w, int depth, bint final_only) noexcept with gil:
-        cdef int i, k, j, shown
+        cdef int i, j, shown
         cdef RootMove* rm
         if self.on_info is None:
             return
@@ -1165,19 +1158,16 @@ cdef class Searcher:
                         break
                     pv.append(move_to_uci(&w.board, rm.pv[j]))
                     make_move(&w.board, rm.pv[j])
-                for j in range(len(pv)):
+                for _ in pv:
                     unmake_move(&w.board)
-                kind, val = score_to_uci(v)
-                info = {"depth": d, "seldepth": max(rm.seldepth, d), "multipv": i + 1,
-                        "nodes": nodes, "nps": nps, "hashfull": hashfull, "time": elapsed,
-                        "pv": pv, "bound": None}
-                info["score_" + kind] = val
-                if (bound_only or i == w.pv_idx and not final_only) and (rm.lower or rm.upper):
-                    info["bound"] = "lowerbound" if rm.lower else "upperbound"
-                self.on_info(info)
-        except Exception as exc:  # a broken callback must not kill the search
-            import sys
-            print(f"info string on_info failed: {exc!r}", file=sys.stderr)
+                bound = bool((bound_only or i == w.pv_idx and not final_only) and (rm.lower or rm.upper))
+                self.on_info(Info(depth=d, seldepth=max(rm.seldepth, d), multipv=i + 1,
+                                  score=uci_score(v), lowerbound=bound and rm.lower,
+                                  upperbound=bound and not rm.lower, nodes=nodes, nps=nps,
+                                  hashfull=hashfull, time_ms=elapsed, pv=pv))
+        except Exception:  # a broken callback must not kill the search
+            import logging
+            logging.getLogger(__name__).exception("on_info failed")
 
     # Iterative deepening of one thread: the main thread (id 0) keeps the
     # clock, the soft limits and the reports; helpers search until stopped.

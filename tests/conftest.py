@@ -1,8 +1,15 @@
 import pytest
 
+from suites import DATA, missing
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes seconds (full games); deselect with -m 'not slow'")
+
+def pytest_runtest_setup(item):
+    """Skip a test marked shared_data(...) whose files are absent (the markers
+    are declared in pyproject.toml)."""
+    for mark in item.iter_markers("shared_data"):
+        absent = missing(mark.args)
+        if absent:
+            pytest.skip(f"needs {', '.join(absent)} of ../shared/data (not found in {DATA})")
 
 
 # Plain asserts in the shared check helpers report their values like a test's.

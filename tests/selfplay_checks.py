@@ -46,7 +46,8 @@ def possible_results(game, board):
     out = set()
     white = [D.white_score(r) for r in game]
     tail = white[-G.WIN_PLIES:]
-    if len(tail) == G.WIN_PLIES and (all(s >= G.WIN_SCORE for s in tail) or all(s <= -G.WIN_SCORE for s in tail)):
+    if len(tail) == G.WIN_PLIES and (all(s >= G.WIN_SCORE for s in tail)
+                                     or all(s <= -G.WIN_SCORE for s in tail)):
         out.add(1 if tail[-1] > 0 else -1)
     tail = game[-G.DRAW_PLIES:]
     if (len(tail) == G.DRAW_PLIES and all(int(r["ply"]) >= G.DRAW_MIN_PLY for r in tail)

@@ -1,4 +1,10 @@
-"""The public test suites in ../shared/data (WAC, Bratko-Kopec, STS), as FENs."""
+"""The shared test data in ../shared/data (WAC, Bratko-Kopec, STS, perft
+counts, openings): where it is, and the suites as FENs.
+
+A test that reads it says so with `@pytest.mark.shared_data("wac.epd", ...)`;
+tests/conftest.py skips it, naming the missing files, when they are absent
+(a checkout without ../shared, an installed wheel).
+"""
 from pathlib import Path
 
 import chess
@@ -7,13 +13,22 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SUITES = ("wac.epd", "bk.epd", "sts.epd")
 
 
-def suite_fens(names=SUITES):
-    """Every position of the suites that are present (none when ../shared is absent)."""
-    fens = []
-    for name in names:
-        path = DATA / name
-        if path.exists():
-            for line in path.read_text().splitlines():
-                if line.strip():
-                    fens.append(chess.Board.from_epd(line)[0].fen())
-    return fens
+def missing(names):
+    """The files of `names` that ../shared/data does not have."""
+    return [name for name in names if not (DATA / name).is_file()]
+
+
+def epd(name, limit=None):
+    """[(chess.Board, operations)] of one EPD file, in file order."""
+    records = []
+    for line in (DATA / name).read_text().splitlines():
+        if line.strip():
+            records.append(chess.Board.from_epd(line))
+            if limit is not None and len(records) == limit:
+                break
+    return records
+
+
+def suite_fens(names=SUITES, limit=None):
+    """The positions of the suites as FENs (the first `limit` of each)."""
+    return [board.fen() for name in names for board, _ in epd(name, limit)]

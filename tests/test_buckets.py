@@ -9,7 +9,8 @@ import pytest
 
 from engine.position import Position
 from nnue.features import feature_indices
-from training.buckets import BLOCK, LAYOUTS, layout
+from nnue.features import KING_BLOCK
+from training.buckets import LAYOUTS, layout
 
 
 @pytest.mark.parametrize("name", list(LAYOUTS))
@@ -28,8 +29,8 @@ def test_layouts_cover_every_king_square(name):
 def test_layout_sizes():
     assert {n: layout(n).count for n in LAYOUTS} == {
         "none": 1, "full": 64, "mirror4": 4, "mirror8": 8, "mirror16": 16, "mirror32": 32}
-    assert (layout("full").remap() == np.arange(64 * BLOCK)).all()
-    assert (layout("none").remap() == np.arange(64 * BLOCK) % BLOCK).all()
+    assert (layout("full").remap() == np.arange(64 * KING_BLOCK)).all()
+    assert (layout("none").remap() == np.arange(64 * KING_BLOCK) % KING_BLOCK).all()
 
 
 @pytest.mark.parametrize("name", ["mirror4", "mirror16", "mirror32"])
@@ -60,7 +61,7 @@ def test_expand_and_contract(name):
     rng = np.random.default_rng(1)
     rows = rng.standard_normal((b.rows, 4))
     full = b.expand(rows)
-    assert full.shape == (64 * BLOCK, 4)
+    assert full.shape == (64 * KING_BLOCK, 4)
     assert np.allclose(b.contract(full), rows)
     with pytest.raises(ValueError):
         b.expand(rows[:-1])

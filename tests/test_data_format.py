@@ -107,6 +107,96 @@ def test_pack_refuses_what_it_cannot_store():
         D.pack_position("rnbqkbnr/pppppppp/8/8/8/7P/PPPPPPPP/RNBQKBNR w KQkq - 0 1", 0, 0, 0, 0)
 
 
+def test_the_engine_packs_what_its_fen_says():
+    """engine/record.pyx packs a Position from its board with the engine's
+    bit scans; it must give the bytes that packing the Position's FEN gives
+    (datagen's old FEN round trip), and unpack to that FEN.  Chess960
+    positions pack when their castling is standard chess's."""
+    from engine.position import Position
+    boards = random_boards(60, seed=13)
+    seen_ep = 0
+    for board in boards:
+        pos = Position(board.fen())
+        rec = D.pack_position(pos, 17, 1, 9, 0)
+        assert rec.tobytes() == D.pack_position(pos.fen(), 17, 1, 9, 0).tobytes(), pos.fen()
+        assert D.unpack_fen(rec) == expected_fen(pos.fen())
+        assert D.unpack_fen(D.pack_position(Position(D.unpack_fen(rec)), 17, 1, 9, 0)) == D.unpack_fen(rec)
+        seen_ep += pos.ep_square is not None
+    assert len(boards) > 7000 and seen_ep > 20
+    start = Position(chess.STARTING_FEN, chess960=True)
+    assert (D.pack_position(start, 0, 0, 0, 0).tobytes()
+            == D.pack_position(chess.STARTING_FEN, 0, 0, 0, 0).tobytes())
+    with pytest.raises(ValueError, match="standard castling"):
+        D.pack_position(Position("bqnb1rkr/pp3ppp/3ppn2/2p5/5P2/P2P4/NPP1P1PP/BQ1BNRKR w HFhf - 2 9"),
+                        0, 0, 0, 0)
+
+
+# A file of 24 records written by the codec before engine/record.pyx (the
+# FEN-parsing packer of training/data.py), zlib-compressed: en-passant
+# squares in both conventions, partial castling rights, a capped halfmove
+# clock, a mate score.  Its records must decode to the same FENs and
+# features, and pack back to the same bytes.
+OLD_FILE = (
+    "eNp10M0rBGEcB/DvPDut2bEyu16Slx0bpZRSJGqL3ZYUceDiIAfkPxCHbXf5C/aIg+WgxMltD+QgxcHVwUuhlCiK3cnLGr9n"
+    "xsyy1q+mefnM9/f8nmcwGB4LhoOjDEA9XVUwa35MXHhaD6T0RyiArjeOdIQ8VEtU22d7xypmBfoukaMTp5YnEt9+ie03B/VJ"
+    "mO0SUwcn+FllhwOSE8K/7oaou+iumCMplXe/GHGkBTd06mBU7BZ59YnFUghiOSD10OvkVX6+SPQCgoJ6vnVl4z6/wU2mAroj"
+    "aDzv7/ctPfxSAavOKlpfj8ZQ+Hxm0jWWS9of92FI85Fno3HD26cbyom9dp5NvPmps+FuLWv5MvkRz4tzciP3SJzl3O+xXEXx"
+    "ZxNNaXit9mr7Cv1wTnkW/Wjm60dijNnu8Vuuit1Si+V1Gds3U995FKVb+frjyYKu4kJu43nTn//k2fB7B59vPCmjgKvi9XuX"
+    "mZdRktFs5/vbpbxz5yVg5iWWc6/ltH+p25xPYi7bq/n5nt9vuX3ozIZ4/7pkf87XPJarWJR7qf8XPKz2Gw==")
+OLD_FENS = [
+    "rnbqkbnr/pppppppp/8/8/4P3/8/PPPP1PPP/RNBQKBNR b KQkq - 0 1",
+    "rnbqkbnr/ppp1p1pp/8/3pPp2/8/8/PPPP1PPP/RNBQKBNR w KQkq f6 0 1",
+    "r3k2r/8/8/8/8/8/8/R3K2R b Kq - 99 1",
+    "r3k2r/8/8/8/8/8/8/R3K2R w Qk - 0 1",
+    "4k3/8/8/8/3Pp3/8/8/4K3 b - d3 0 1",
+    "7k/8/8/8/8/8/8/K7 w - - 127 1",
+    "8/8/8/6k1/3P4/8/8/2B1K3 b - d3 0 1",
+    "4k3/8/8/8/1b6/5n2/8/4K3 w - - 0 1",
+    "6rk/6pp/8/8/8/8/8/K5R1 b - - 0 1",
+    "rnbqkbnr/pppppppp/8/8/8/7P/PPPPPPP1/RNBQKBNR b KQkq - 0 1",
+    "rnbqkbnr/ppp1pppp/3p4/8/8/7P/PPPPPPP1/RNBQKBNR w KQkq - 0 1",
+    "rnbqkbnr/ppp1pppp/3p4/8/8/N6P/PPPPPPP1/R1BQKBNR b KQkq - 1 1",
+    "r1bqkbnr/ppp1pppp/2np4/8/8/N6P/PPPPPPP1/R1BQKBNR w KQkq - 2 1",
+    "r1bqkbnr/ppp1pppp/2np4/8/1P6/N6P/P1PPPPP1/R1BQKBNR b KQkq - 0 1",
+    "r2qkbnr/ppp1pppp/2npb3/8/1P6/N6P/P1PPPPP1/R1BQKBNR w KQkq - 1 1",
+    "r2qkbnr/ppp1pppp/2npb3/1N6/1P6/7P/P1PPPPP1/R1BQKBNR b KQkq - 2 1",
+    "r2qkbnr/1pp1pppp/p1npb3/1N6/1P6/7P/P1PPPPP1/R1BQKBNR w KQkq - 0 1",
+    "r2qkbnr/1pp1pppp/p1npb3/1N6/1P6/5P1P/P1PPP1P1/R1BQKBNR b KQkq - 0 1",
+    "rq2kbnr/1pp1pppp/p1npb3/1N6/1P6/5P1P/P1PPP1P1/R1BQKBNR w KQkq - 1 1",
+    "rq2kbnr/1pp1pppp/p1npb3/8/1P1N4/5P1P/P1PPP1P1/R1BQKBNR b KQkq - 2 1",
+    "rqb1kbnr/1pp1pppp/p1np4/8/1P1N4/5P1P/P1PPP1P1/R1BQKBNR w KQkq - 3 1",
+    "rqb1kbnr/1pp1pppp/p1np4/1P6/3N4/5P1P/P1PPP1P1/R1BQKBNR b KQkq - 0 1",
+    "rqb1kbnr/1pp1pppp/p2p4/1P6/3n4/5P1P/P1PPP1P1/R1BQKBNR w KQkq - 0 1",
+    "rqb1kbnr/1pp1pppp/p2p4/1P6/3n2P1/5P1P/P1PPP3/R1BQKBNR b KQkq - 0 1",
+]
+# sha256 of the trainer's features and labels of OLD_FILE (encode_records), plain and with
+# every second record mirrored, as the trainer computed them before engine/record.pyx.
+OLD_FEATURES = ("e9c7ab7909037ae998b519ce811827a1156a1966894f1bd29147b824480bf971",
+                "c234510402e2bf63c91f491921333667ff776c2b72a948425c25afba6e017455")
+
+
+def test_a_file_written_before_the_engine_codec_reads_the_same(tmp_path):
+    import base64
+    import hashlib
+    import zlib
+    from training.model import encode_records
+    data = zlib.decompress(base64.b64decode(OLD_FILE))
+    (tmp_path / "old.ldat").write_bytes(data)
+    recs = D.open_records(tmp_path / "old.ldat")
+    assert [D.unpack_fen(r) for r in recs] == OLD_FENS
+    for mirror, digest in zip((None, np.arange(len(recs)) % 2 == 1), OLD_FEATURES):
+        stm, nstm, score, result = encode_records(recs, mirror)
+        # The feature arrays were [N, 32] then, two columns wider than any
+        # position fills (MAX_ACTIVE_FEATURES = 30): those were all -1.
+        def widen(a):
+            return np.pad(a, ((0, 0), (0, 32 - a.shape[1])), constant_values=-1)
+        features = (widen(stm), widen(nstm), score, result)
+        assert hashlib.sha256(b"".join(a.tobytes() for a in features)).hexdigest() == digest
+    again = [D.pack_position(fen, r["score"], r["result"], r["ply"], r["flags"])
+             for fen, r in zip(OLD_FENS, recs)]
+    assert D.file_bytes(np.array(again, D.RECORD)) == data
+
+
 def test_write_and_open_records(tmp_path):
     recs = sample_records()
     D.write_records(tmp_path / "a.ldat", recs)
@@ -204,7 +294,8 @@ def test_data_tools_on_missing_and_unpackable_input(tmp_path):
     (tmp_path / "odd.ldat").write_bytes(D.file_bytes(recs))
     r = ladya("data", "export", tmp_path / "odd.ldat", "--out", tmp_path / "odd.txt")
     assert r.returncode == 0 and "Traceback" not in r.stderr
-    assert "record 1: bad piece code" in r.stderr and "exported 2 positions (1 invalid record dropped)" in r.stderr
+    assert "record 1: bad piece code" in r.stderr
+    assert "exported 2 positions (1 invalid record dropped)" in r.stderr
     assert len((tmp_path / "odd.txt").read_text().splitlines()) == 2
     r = ladya("data", "export", "--strict", tmp_path / "odd.ldat", "--out", tmp_path / "odd.txt")
     assert r.returncode == 2 and "Traceback" not in r.stderr and "record 1: bad piece code" in r.stderr
@@ -247,7 +338,8 @@ def test_dedup_removes_exactly_the_duplicates(tmp_path):
         check = D.FLAG_IN_CHECK if chess.Board(fen).is_check() else 0
         recs[i] = D.pack_position(fen, i, 0, i, check | (D.FLAG_GAME_START if i % 7 == 0 else 0))
     D.write_records(tmp_path / "in.ldat", recs)
-    key = lambda fen: tuple(fen.split()[:4])
+    def key(fen):
+        return tuple(fen.split()[:4])
     first = {}
     for i, fen in enumerate(fens):
         first.setdefault(key(fen), i)

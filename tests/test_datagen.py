@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from engine.position import Position
-from search.limits import SearchResult
+from search.result import Score, SearchResult
 from training import data as D
 from training import datagen as G
 
@@ -120,8 +120,8 @@ def test_summary_reports_the_rate_per_cpu_second_and_the_usable_share(tmp_path):
 
 def test_killed_run_leaves_valid_files_and_resumes(tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out), "--games", "50",
-                             "--workers", "2", "--chunk-games", "1", *TINY],
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out),
+                             "--games", "50", "--workers", "2", "--chunk-games", "1", *TINY],
                             cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
@@ -180,8 +180,8 @@ def _wait_gone(pids, seconds=60):
 
 def _start_long_run(out):
     """A run that writes nothing before it stops (one chunk per 10000 games)."""
-    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out), "--games", "10000",
-                             "--workers", "2", "--chunk-games", "10000", *TINY],
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out),
+                             "--games", "10000", "--workers", "2", "--chunk-games", "10000", *TINY],
                             cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -192,6 +192,7 @@ def _start_long_run(out):
     return proc
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 @pytest.mark.parametrize("how", ["sigterm-driver", "sigkill-driver"])
 def test_a_stopped_run_keeps_its_finished_games_and_leaves_no_worker(tmp_path, how):
@@ -267,7 +268,8 @@ def test_export_import_round_trip(selfplay, tmp_path):
         assert fen == D.unpack_fen(a) == D.unpack_fen(b)
         assert score == D.white_score(a) == D.white_score(b)
         assert result == a["result"] == b["result"]
-        assert (a["flags"] & (D.FLAG_MATE | D.FLAG_IN_CHECK)) == (b["flags"] & (D.FLAG_MATE | D.FLAG_IN_CHECK))
+        checked = D.FLAG_MATE | D.FLAG_IN_CHECK
+        assert (a["flags"] & checked) == (b["flags"] & checked)
     r = ladya("data", "export", selfplay, "--filtered", "--out", tmp_path / "used.txt")
     assert r.returncode == 0, r.stderr
     assert len((tmp_path / "used.txt").read_text().splitlines()) == int(D.default_filter(recs).sum())
@@ -332,8 +334,8 @@ class ScriptedSearcher:
     def search(self, pos, limits):
         cp, mate = self.script(self.ply, pos.turn)
         self.ply += 1
-        return SearchResult(bestmove=self.rng.choice(sorted(pos.legal_moves())), score_cp=cp, score_mate=mate,
-                            nodes=1)
+        return SearchResult(bestmove=self.rng.choice(sorted(pos.legal_moves())),
+                            score=Score(cp=cp, mate=mate), nodes=1)
 
 
 def play(script, seed=0, moves=()):

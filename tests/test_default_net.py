@@ -56,7 +56,8 @@ def test_uci_loads_the_shipped_net_by_default_and_keeps_it_on_bad_files(tmp_path
     eng = RawEngine()
     try:
         eng.send("uci")
-        out = eng.read_until(lambda s: s == "uciok")
+        eng.read_until(lambda s: s == "uciok")
+        out = eng.sync()                     # the net is loaded, and named, before readyok
         assert lines_with(out, "info string evaluation: NNUE"), out
         assert not lines_with(out, "bootstrap")
         # A truncated copy of the net: refused, the shipped net stays.

@@ -11,7 +11,7 @@ import chess
 import pytest
 
 from engine.position import Position, STARTING_FEN
-from suites import suite_fens
+from suites import SUITES, suite_fens
 from search.evaluate import (combined_tables, evaluate_fen, evaluate_position,
                              evaluate_white, tables)
 
@@ -150,11 +150,9 @@ def test_matches_reference_on_random_games(game_positions):
         assert evaluate_white(pos) == (v if board.turn == chess.WHITE else -v)
 
 
+@pytest.mark.shared_data(*SUITES)
 def test_matches_reference_on_test_suites():
-    fens = suite_fens()
-    if not fens:
-        pytest.skip("shared/data suites not found")
-    for fen in fens:
+    for fen in suite_fens():
         board = chess.Board(fen)
         assert evaluate_fen(fen) == reference_eval(board), fen
         assert evaluate_fen(board.mirror().fen()) == evaluate_fen(fen), fen

@@ -3,7 +3,6 @@ game pairs and forfeits.  The oracle is fastchess's own summary printed
 under the games (its "Games:" and "Ptnml(0-2):" lines)."""
 import re
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -107,8 +107,7 @@ def test_malformed_fen_is_value_error(fen, chess960, message):
         Position.from_fen(fen, chess960)
 
 
-@pytest.mark.parametrize("value", [1, 1.5, b"rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1",
-                                   ["rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR", "w", "KQkq", "-", "0", "1"]])
+@pytest.mark.parametrize("value", [1, 1.5, STARTING_FEN.encode(), STARTING_FEN.split()])
 def test_non_string_fen_is_type_error(value):
     with pytest.raises(TypeError):
         Position(value)

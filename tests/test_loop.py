@@ -2,27 +2,42 @@
 gating match in real UCI games, the log, and resuming a finished run; and
 the gate (an SPRT on game pairs) on simulated matches."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import chess.pgn
 import pytest
 
-OPENINGS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openings.epd"
+import training
+
 ARGS = ["--generations", "1", "--positions", "300", "--nodes", "200", "--workers", "1",
         "--epochs", "1", "--batch-size", "256", "--hidden", "32", "--games", "2",
-        "--tc", "3+0.05", "--threads", "1", "--openings", str(OPENINGS), "--no-progress"]
+        "--tc", "3+0.05", "--threads", "1", "--no-progress"]
+# The packages under test, for the processes started from elsewhere (an
+# installed copy of the same code, where the tests run against a wheel).
+CODE = str(Path(training.__file__).resolve().parents[1])
 
 
-def _loop(workdir, *extra):
+def _loop(workdir, *extra, cwd=None):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [CODE, os.environ.get("PYTHONPATH")])))
     return subprocess.run([sys.executable, "-m", "engine.cli", "loop", "--workdir", str(workdir),
-                           *ARGS, *extra], capture_output=True, text=True, timeout=600)
+                           *ARGS, *extra], capture_output=True, text=True, timeout=600, cwd=cwd, env=env)
 
 
-@pytest.mark.skipif(not OPENINGS.exists(), reason="needs ../shared/data/openings.epd")
-def test_one_generation_and_resume(tmp_path):
-    run = _loop(tmp_path / "run")
+@pytest.mark.slow
+def test_one_generation_and_resume_from_any_directory(tmp_path):
+    """Run from a directory outside the source tree, without --openings: the
+    gating match plays the book shipped in the package (found through
+    importlib.resources) with the engine started as `python -m engine`."""
+    from training.books import default_book
+    from training.epd import read_fens
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = _loop(tmp_path / "run", cwd=elsewhere)
     assert run.returncode == 0, run.stderr[-2000:]
+    assert "gen 0: self-play" in run.stdout and "Game   2" in run.stdout
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     gen = state["generations"][0]
     assert gen["stage"] == "done" and gen["positions"] >= 300
@@ -37,32 +52,55 @@ def test_one_generation_and_resume(tmp_path):
     assert state["best"] == (gen["net"] if gen["promoted"] else "bootstrap")
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [r["gen"] for r in log] == [0]
-    assert (tmp_path / "run" / "gen-000" / "match.pgn").stat().st_size > 0
+    book = read_fens(default_book())
+    with open(tmp_path / "run" / "gen-000" / "match.pgn") as f:
+        games = [chess.pgn.read_game(f) for _ in range(2)]
+    for game in games:
+        assert game.headers["FEN"] in book
+        assert game.headers["Opening"].startswith("openings.epd #")
+    assert games[0].headers["FEN"] == games[1].headers["FEN"]
+    assert games[0].headers["White"] == games[1].headers["Black"] == "gen-000"
     # running the same command again finds the work done and adds nothing
-    again = _loop(tmp_path / "run")
+    again = _loop(tmp_path / "run", cwd=elsewhere)
     assert again.returncode == 0, again.stderr[-2000:]
     assert json.loads((tmp_path / "run" / "state.json").read_text())["generations"] == state["generations"]
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_the_shipped_book():
+    """500 balanced positions (training/books/README.md), none repeated, in
+    the package data."""
+    from training.books import default_book
+    from training.epd import read_fens
+    fens = read_fens(default_book())
+    assert len(fens) == len(set(fens)) == 500
+    assert all(chess.Board(fen).is_valid() for fen in fens)
 
 
 def test_missing_openings_is_a_clear_error(tmp_path):
     run = subprocess.run([sys.executable, "-m", "engine.cli", "loop", "--workdir", str(tmp_path / "r"),
                           "--openings", str(tmp_path / "nope.epd")],
                          capture_output=True, text=True, timeout=120)
-    assert run.returncode == 2 and "openings" in run.stderr
+    assert run.returncode == 2 and "error: openings file not found" in run.stderr and "nope.epd" in run.stderr
+    bad = tmp_path / "bad.epd"
+    bad.write_text(chess.STARTING_FEN + "\nrnbqkbnr/pppppppp/8/8 w KQkq -\n")
+    run = subprocess.run([sys.executable, "-m", "engine.cli", "loop", "--workdir", str(tmp_path / "r"),
+                          "--openings", str(bad)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and f"error: {bad}:2: " in run.stderr
 
 
 def _fake_match(monkeypatch, pair_points):
-    """Make the gating match a Tally of pairs in which the new net scored
-    `pair_points` (0..2 each), stopped where the SPRT decides as in
-    training/match.py, without playing."""
+    """Make the gating match a MatchResult of pairs in which the new net
+    scored `pair_points` (0..2 each), stopped where the SPRT decides as in
+    training/match, without playing."""
     from training import match
     calls = {}
 
-    def play_match(**kw):
-        calls.update(kw)
-        t = match.Tally(kw["sprt"])
+    def play_match(config):
+        calls["config"] = config
+        t = match.MatchResult(sprt=config.sprt)
         for i, pts in enumerate(pair_points):
-            if t.decision is not None or 2 * i >= kw["games"]:
+            if t.decision is not None or 2 * i >= config.games:
                 break
             first = min(pts, 1.0)
             for number, p in ((2 * i + 1, first), (2 * i + 2, pts - first)):
@@ -94,7 +132,10 @@ def test_gate_promotes_only_when_the_sprt_accepts_h1(tmp_path, monkeypatch, pair
                 log=lambda m: None)
     rec = {"gen": 0, "net": str(tmp_path / "gen-000" / "net.nnue")}
     loop.match(0, rec)
-    assert calls["sprt"] == (0.0, 10.0, 0.05, 0.05, model) and calls["games"] == games
+    config = calls["config"]
+    assert config.sprt == (0.0, 10.0, 0.05, 0.05, model) and config.games == games
+    assert config.engine1.options == {"EvalFile": rec["net"]}
+    assert config.engine2.options == {"EvalFile": BOOTSTRAP}
     m = rec["match"]
     assert m["decision"] == decision and m["sprt"]["model"] == model
     assert rec["promoted"] == (decision == "H1")
@@ -148,3 +189,23 @@ def test_gate_options_on_the_command_line(tmp_path):
     for bad in (["--games", "7"], ["--elo0", "5", "--elo1", "0"], ["--sprt-model", "bayesian"]):
         run = _loop(tmp_path / "bad", *bad)
         assert run.returncode == 2 and "error" in run.stderr
+
+
+def test_options_take_their_help_from_the_field_metadata():
+    """`ladya train` and `ladya loop` have one option per config field, its
+    help the field's metadata["help"]."""
+    import argparse
+    import dataclasses
+    from training.cli import add_parsers
+    from training.loop import LoopConfig
+    from training.train import TrainConfig
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    add_parsers(sub)
+    for name, cls in (("train", TrainConfig), ("loop", LoopConfig)):
+        helps = {a.dest: a.help for a in sub.choices[name]._actions}
+        for f in dataclasses.fields(cls):
+            assert f.metadata.get("help"), f"{cls.__name__}.{f.name} has no help"
+            if f.name != "progress":
+                assert f.metadata["help"] in helps[f.name]
+    assert "the one shipped, training/books" in helps["openings"]

@@ -1,8 +1,9 @@
-"""Match statistics of training/elo.py against the textbook formulas.
+"""Match statistics of training/elo.py against published values.
 
-Expected values are written out here from the definitions (logistic Elo,
-trinomial standard error, normal-approximation LLR), not taken from the
-module's own output.
+Expected figures come from other programs' own tests and worked examples
+(fastchess's elo_test.cpp and sprt_test.cpp, a fishtest match worked on
+TalkChess) or are worked by hand from the definitions; none is computed
+here by the module's own formulas.
 """
 import math
 
@@ -37,26 +38,24 @@ def test_score_from_elo_inverts_elo_from_score():
     assert ms.score_from_elo(400) == pytest.approx(10 / 11)
 
 
-def test_error_bars_even_match():
-    # 10 wins, 10 losses: s = 1/2, per-game variance 1/4, se = 0.5/sqrt(20).
-    se = 0.5 / math.sqrt(20)
-    hi = 0.5 + 1.959963984540054 * se
-    expected = 400 * math.log10(hi / (1 - hi))
-    elo, lo_elo, hi_elo = ms.elo_interval(10, 0, 10)
-    assert elo == 0.0
-    assert hi_elo == pytest.approx(expected)
-    assert lo_elo == pytest.approx(-expected)
-    assert ms.elo_error(10, 0, 10) == pytest.approx(expected)
-    assert expected == pytest.approx(163.3, abs=0.1)
+def test_elo_and_error_bars_match_fastchess():
+    # fastchess app/tests/elo_test.cpp, "EloWDL 2": 136 wins, 96 losses,
+    # 111 draws give diff() 40.70 and error() 30.43 (logistic Elo, 95%
+    # trinomial interval), to the two decimals it checks.
+    elo, lo, hi = ms.elo_interval(136, 111, 96)
+    assert elo == pytest.approx(40.70, abs=0.01)
+    assert ms.elo_error(136, 111, 96) == pytest.approx(30.43, abs=0.01)
+    assert ms.format_elo(136, 111, 96) == "+40.7 +- 30.4"
+    # The interval is the score's mapped through the logistic curve, which
+    # is steeper away from 1/2: wider above the estimate than below it.
+    assert hi - elo > elo - lo > 0
 
 
-def test_error_bars_trinomial_variance():
-    # 6 wins, 8 draws, 6 losses: s = 1/2, variance (6*0.25 + 6*0.25) / 20
-    # = 0.15, so draws shrink the error compared with 10-0-10.
-    var = (6 * 0.25 + 8 * 0.0 + 6 * 0.25) / 20
-    assert ms.score_variance(6, 8, 6) == pytest.approx(var)
-    hi = 0.5 + 1.959963984540054 * math.sqrt(var / 20)
-    assert ms.elo_error(6, 8, 6) == pytest.approx(400 * math.log10(hi / (1 - hi)))
+def test_error_bars_of_an_even_match_are_symmetric_and_draws_narrow_them():
+    elo, lo, hi = ms.elo_interval(10, 0, 10)
+    assert elo == 0.0 and lo == pytest.approx(-hi) and hi > 0
+    # Same score, but 8 of 20 games drawn: each game varies less.
+    assert ms.score_variance(6, 8, 6) < ms.score_variance(10, 0, 10)
     assert ms.elo_error(6, 8, 6) < ms.elo_error(10, 0, 10)
     # All draws: no variance, no error.
     assert ms.elo_error(0, 12, 0) == 0.0
@@ -66,11 +65,17 @@ def test_error_shrinks_with_games():
     assert ms.elo_error(40, 20, 40) < ms.elo_error(20, 10, 20) < ms.elo_error(4, 2, 4)
 
 
-def test_los():
-    assert ms.los(5, 3, 5) == pytest.approx(0.5)
-    assert ms.los(0, 10, 0) == 0.5
-    # 30 wins, 20 losses: 0.5 * (1 + erf(10 / sqrt(100))).
-    assert ms.los(30, 0, 20) == pytest.approx(0.5 * (1 + math.erf(1.0)))
+def test_los_matches_a_published_value():
+    # A fishtest run of 5975 wins, 6077 losses and 26894 draws, worked in
+    # the TalkChess thread "Calculating the LOS (Likelihood of Superiority)
+    # from Results" (January 2014): the normal approximation gives LOS
+    # 0.176414 (exact 0.176424; fishtest had shown about 17%).
+    assert ms.los(5975, 26894, 6077) == pytest.approx(0.176414, abs=1e-6)
+    # Draws do not enter; even results are a coin toss; swapping wins and
+    # losses gives the complement.
+    assert ms.los(30, 0, 20) == ms.los(30, 100, 20)
+    assert ms.los(5, 3, 5) == 0.5 and ms.los(0, 10, 0) == 0.5
+    assert ms.los(20, 0, 30) == pytest.approx(1 - ms.los(30, 0, 20))
 
 
 def test_sprt_bounds_and_decision():
@@ -142,8 +147,6 @@ def test_pentanomial_score_and_variance():
     assert ms.pentanomial_score(p) == pytest.approx(0.55)
     var = (0.55 ** 2 + 2 * 0.3 ** 2 + 3 * 0.05 ** 2 + 2 * 0.2 ** 2 + 2 * 0.45 ** 2) / 10
     assert ms.pentanomial_variance(p) == pytest.approx(var)
-    hi = 0.55 + 1.959963984540054 * math.sqrt(var / 10)
-    assert ms.pentanomial_elo_interval(p)[2] == pytest.approx(400 * math.log10(hi / (1 - hi)))
     with pytest.raises(ValueError):
         ms.pentanomial_score([0] * 5)
 
@@ -190,15 +193,14 @@ def test_normalized_llr_matches_fastchess():
                               0, 5) == pytest.approx(111.82, abs=0.05)
 
 
-def test_normalized_elo_from_the_definition():
-    # nElo = (s - 1/2) / sigma_game * 800 / ln 10 with sigma_game = sqrt(2)
-    # sigma_pair; the error is z sigma_pair / sqrt(n) mapped the same way.
-    p = [1, 2, 3, 2, 2]                      # s = 0.55 (test above)
-    var = (0.55 ** 2 + 2 * 0.3 ** 2 + 3 * 0.05 ** 2 + 2 * 0.2 ** 2 + 2 * 0.45 ** 2) / 10
-    nelo, err = ms.normalized_elo(p)
-    assert nelo == pytest.approx(0.05 / math.sqrt(2 * var) * 800 / math.log(10))
-    assert err == pytest.approx(1.959963984540054 * math.sqrt(var / 10) / math.sqrt(2 * var)
-                                * 800 / math.log(10))
+def test_normalized_elo_matches_fastchess():
+    # fastchess app/tests/elo_test.cpp, "EloPentanomial 1..3": nEloDiff()
+    # and nEloError() (95%), to the two decimals it checks.
+    for counts, nelo, err in (((34, 54, 31, 32, 64, 75), 57.94, 28.28),
+                              ((332, 433, 457, 41, 333, 334), -9.17, 10.96),
+                              ((7895, 8757, 5485, 200, 568, 9999), -19.01, 2.65)):
+        assert ms.normalized_elo(fastchess_ptnml(*counts)) == (pytest.approx(nelo, abs=0.01),
+                                                                pytest.approx(err, abs=0.01))
     # A match without draws near equality: nElo is about logistic Elo.
     p = [25, 0, 52, 0, 27]                   # as independent games without draws would pair
     assert ms.normalized_elo(p)[0] == pytest.approx(ms.pentanomial_elo_interval(p)[0], rel=0.05)
@@ -324,7 +326,7 @@ def test_check_sprt():
 
 
 # --------------------------------------------------------------------------
-# The match runner's pairs and SPRT (training/match.py)
+# The match runner's pairs and SPRT (training/match)
 
 def game(number, points_of_engine1):
     """A finished game of engine 1 (White in odd-numbered games)."""
@@ -336,23 +338,24 @@ def game(number, points_of_engine1):
                             result=result, reason="test", kind="normal")
 
 
-def test_tally_counts_a_pair_once_both_games_are_done():
+def test_result_counts_a_pair_once_both_games_are_done():
     from training import match
-    t = match.Tally()
+    t = match.MatchResult()
     # Games finish out of order (concurrency): pair 0 = games 1-2, pair 1 = 3-4.
     assert not t.add(game(2, 1))
     assert not t.add(game(3, 0.5))
-    assert t.ptnml == [0] * 5
+    assert t.pentanomial == [0] * 5
     assert t.add(game(1, 0.5))        # pair 0: 1.5 points
     assert t.add(game(4, 0))          # pair 1: 0.5 points
     assert not t.add(game(5, 1))      # a lone game (odd --games) is no pair
-    assert t.ptnml == [0, 1, 0, 1, 0] and t.pairs == 2
-    assert (t.w, t.d, t.l) == (2, 2, 1)
+    assert t.pentanomial == [0, 1, 0, 1, 0] and t.pairs == 2
+    assert (t.wins, t.draws, t.losses, t.played) == (2, 2, 1, 5)
+    assert t.elo() == ms.pentanomial_elo_interval([0, 1, 0, 1, 0])
 
 
-def test_tally_sprt_decides_on_pairs():
+def test_result_sprt_decides_on_pairs():
     from training import match
-    t = match.Tally(match.Sprt(0.0, 10.0, 0.05, 0.05))
+    t = match.MatchResult(sprt=match.Sprt(0.0, 10.0, 0.05, 0.05))
     number = 0
     while t.decision is None:
         number += 2
@@ -360,21 +363,21 @@ def test_tally_sprt_decides_on_pairs():
         t.add(game(number, 1))
         assert number < 1000
     assert t.decision == "H1" and t.llr() >= t.bounds()[1]
-    assert t.ptnml == [0, 0, 0, 0, number // 2]
+    assert t.pentanomial == [0, 0, 0, 0, number // 2]
     # The decision stands while the pairs in flight finish.
     t.add(game(number + 1, 0))
     t.add(game(number + 2, 0))
     assert t.decision == "H1"
 
 
-def test_tally_llr_follows_the_model():
+def test_result_llr_follows_the_model():
     from training import match
     for model in ("normalized", "logistic"):
-        t = match.Tally(match.Sprt(0.0, 10.0, 0.05, 0.05, model))
+        t = match.MatchResult(sprt=match.Sprt(0.0, 10.0, 0.05, 0.05, model))
         for number, pts in enumerate((1, 0.5, 1, 1, 0, 0.5, 1, 0.5), start=1):
             t.add(game(number, pts))
-        assert t.ptnml == [0, 1, 0, 2, 1]
-        assert t.llr() == ms.pentanomial_llr(t.ptnml, 0.0, 10.0, model)
+        assert t.pentanomial == [0, 1, 0, 2, 1]
+        assert t.llr() == ms.pentanomial_llr(t.pentanomial, 0.0, 10.0, model)
 
 
 def test_parse_sprt():
@@ -392,31 +395,78 @@ def test_parse_sprt():
             parse_sprt(bad)
 
 
-def test_sprt_match_stops_after_whole_pairs(tmp_path, monkeypatch, capsys):
+def test_sprt_match_stops_after_whole_pairs(tmp_path, monkeypatch):
     """run_match with three games at a time and an SPRT: it stops once the
     SPRT decides, before the cap, and every game played belongs to a
     finished pair.  Games are simulated (engine 1 wins every one)."""
     import asyncio
     import random
     from training import match
+    from training.match import cli
+    from training.match import game as match_game
     rng = random.Random(3)
 
-    async def fake_game(number, opening, fen, players, white, names, args):
+    async def fake_game(number, opening, fen, players, white, names, config):
         await asyncio.sleep(rng.uniform(0, 0.002))
         return game(number, 1)
 
-    monkeypatch.setattr(match, "play_game", fake_game)
+    monkeypatch.setattr(match_game, "play_game", fake_game)
     book = tmp_path / "book.epd"
     book.write_text(chess.STARTING_FEN + "\n")
-    args = match.build_parser().parse_args(
+    config = cli.config_from_args(cli.build_parser().parse_args(
         ["--name1", "new", "--name2", "old", "--games", "1000", "--concurrency", "3",
-         "--openings", str(book), "--sprt", "elo0=0", "elo1=10", "alpha=0.05", "beta=0.05"])
-    args.tc_base, args.tc_inc = match.parse_tc(args.tc)
-    args.sprt = match.parse_sprt(args.sprt)
-    t = asyncio.run(match.run_match(args))
-    assert t.decision == "H1"
-    assert t.n < 1000 and t.n % 2 == 0 and t.pairs == t.n // 2 == t.ptnml[4]
-    out = capsys.readouterr().out
-    assert f"Ptnml(0-2): {t.ptnml}" in out
+         "--openings", str(book), "--sprt", "elo0=0", "elo1=10", "alpha=0.05", "beta=0.05"]))
+    assert config.sprt == match.Sprt(0.0, 10.0, 0.05, 0.05, "normalized")
+    t = asyncio.run(match.run_match(config))
+    assert t.decision == "H1" and t.names == ("new", "old")
+    assert t.played < 1000 and t.played % 2 == 0 and t.pairs == t.played // 2 == t.pentanomial[4]
+    out = cli.report(t, config)
+    assert f"Ptnml(0-2): {t.pentanomial}" in out
     assert "H1 accepted (nElo >= 10)" in out and "(-2.94, 2.94)" in out
     assert "normalized model" in out
+
+
+def test_match_settings_that_cannot_run_are_value_errors(tmp_path):
+    """The library raises ValueError (the command line turns it into exit
+    status 2 with the message), never SystemExit."""
+    from training import match
+    from training.match import cli
+    bad = [dict(games=0), dict(concurrency=0), dict(tc="fast"), dict(tc="0+1"),
+           dict(games=7, sprt=match.Sprt(0, 10, 0.05, 0.05)), dict(sprt=match.Sprt(10, 0, 0.05, 0.05)),
+           dict(openings=tmp_path / "missing.epd"), dict(margin=-1.0)]
+    for kw in bad:
+        with pytest.raises(ValueError):
+            match.MatchConfig(**kw).check()
+    with pytest.raises(ValueError, match="Name=Value"):
+        cli.parse_options(["Hash"])
+    with pytest.raises(ValueError, match="protocol"):
+        match.EngineSpec("/bin/true", protocol="cecp")
+    assert cli.main(["--games", "0"]) == 2
+
+
+def test_the_runner_logs_instead_of_printing(tmp_path, monkeypatch, capsys, caplog):
+    """A library user sees nothing on stdout or stderr: each game is a record
+    on the `training.match` logger (the command line shows them)."""
+    import asyncio
+    import logging
+    from training import match
+    from training.match import game as match_game
+
+    async def fake_game(number, opening, fen, players, white, names, config):
+        await asyncio.sleep(0)
+        return game(number, 0.5)
+
+    monkeypatch.setattr(match_game, "play_game", fake_game)
+    for name in ("training", "training.match"):      # as an application that set up no logging
+        monkeypatch.setattr(logging.getLogger(name), "handlers", [])
+    book = tmp_path / "book.epd"
+    book.write_text(chess.STARTING_FEN + "\n")
+    with caplog.at_level(logging.INFO, logger="training.match"):
+        result = match.play_match(match.MatchConfig(engine1=match.EngineSpec(name="a"),
+                                                    engine2=match.EngineSpec(name="b"),
+                                                    games=4, openings=book))
+    assert capsys.readouterr() == ("", "")
+    assert (result.draws, result.pentanomial) == (4, [0, 0, 2, 0, 0])
+    games = [m for m in caplog.messages if m.startswith("Game")]
+    assert len(games) == 4 and games[-1].endswith(result.status())
+    assert caplog.messages[0].startswith("Match a vs b: 4 games")

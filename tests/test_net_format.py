@@ -13,8 +13,8 @@ import zlib
 import numpy as np
 import pytest
 
-from nnue.format import (ACTIVATION_SCRELU, HALFKP_FEATURES, MAGIC, MAX_ACTIVE, OUT_WEIGHT_LIMIT, FloatNet,
-                         QuantizedNet, architecture_text, parse_net, read_net, write_net)
+from nnue.format import (ACTIVATION_SCRELU, HALFKP_FEATURES, MAGIC, MAX_ACTIVE_FEATURES, OUT_WEIGHT_LIMIT,
+                         FloatNet, QuantizedNet, architecture_text, parse_net, read_net, write_net)
 from nnue.network import Network
 
 HIDDEN = 32   # the smallest width keeps the files small (2.6 MB)
@@ -103,7 +103,7 @@ def test_round_trip_preserves_extreme_values(tmp_path):
     qnet, _ = net_bytes()
     b = qnet.ft_bias.copy()
     b[0], b[1] = 200, -200
-    limit = (32767 - 200) // MAX_ACTIVE
+    limit = (32767 - 200) // MAX_ACTIVE_FEATURES
     w = qnet.ft_weights.copy()
     w[0, 0], w[-1, -1] = limit, -limit
     o = qnet.out_weights.copy()
@@ -163,7 +163,7 @@ def test_packed_round_trip_is_exact_and_smaller(tmp_path):
 def test_packed_round_trip_of_extreme_and_random_values(tmp_path):
     """Wrapping int16 differences invert exactly, whatever the values."""
     rng = np.random.default_rng(9)
-    limit = (32767 - 200) // MAX_ACTIVE
+    limit = (32767 - 200) // MAX_ACTIVE_FEATURES
     w = rng.integers(-limit, limit + 1, (HALFKP_FEATURES, HIDDEN)).astype(np.int16)
     w[0, 0], w[640, 0], w[-1, -1] = limit, -limit, limit
     qnet = QuantizedNet(w, np.full(HIDDEN, 200, np.int16), np.zeros(2 * HIDDEN, np.int16), 7)
@@ -222,6 +222,7 @@ def mirrored_net():
     return fnet.quantize()
 
 
+@pytest.mark.slow
 def test_mirrored_nets_pack_as_version_3_exactly_and_smaller(tmp_path):
     """Version 3 predicts the blocks of files e-h from their mirrors: exact,
     and smaller than version 2's differences from the previous block; a net
@@ -401,7 +402,7 @@ def patched_weight(data, hidden, index, value, where="ft_weights"):
 def test_values_out_of_range_are_refused(tmp_path):
     qnet, data = net_bytes()
     bias = int(np.abs(qnet.ft_bias.astype(int)).max())
-    worst_ok = (32767 - bias) // MAX_ACTIVE
+    worst_ok = (32767 - bias) // MAX_ACTIVE_FEATURES
     # A transformer weight so large that 30 of them could overflow int16.
     refused(patched_weight(data, HIDDEN, 7, worst_ok + 1), tmp_path, "overflow")
     refused(patched_weight(data, HIDDEN, 7, -(worst_ok + 1)), tmp_path, "overflow")

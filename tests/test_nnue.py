@@ -20,16 +20,17 @@ import pytest
 
 from engine.position import Position
 from nnue import accumulator as acc
+from nnue import timing
 from nnue.features import feature_indices, index, side_features
-from nnue.format import ACTIVATION_CRELU, ACTIVATION_SCRELU, MAX_ACTIVE, FloatNet, QuantizedNet
+from nnue.format import ACTIVATION_CRELU, ACTIVATION_SCRELU, MAX_ACTIVE_FEATURES, FloatNet, QuantizedNet
 from nnue.network import Network
 from nnue.reference import float_eval, int_eval
 from search.limits import Limits
 from search.search import Searcher
+from suites import suite_fens
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMD_PATHS = acc.available_simd()
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @functools.lru_cache(maxsize=None)
@@ -107,7 +108,7 @@ def test_feature_indices_match_python_chess():
         for perspective in (0, 1):
             got = feature_indices(pos, perspective)
             assert got == halfkp_python(board, perspective), board.fen()
-            assert len(got) == len(board.piece_map()) - 2 <= MAX_ACTIVE
+            assert len(got) == len(board.piece_map()) - 2 <= MAX_ACTIVE_FEATURES
             assert all(0 <= i < 40960 for i in got)
         stm = 0 if board.turn == chess.WHITE else 1
         assert side_features(pos) == (halfkp_python(board, stm), halfkp_python(board, 1 - stm))
@@ -115,7 +116,7 @@ def test_feature_indices_match_python_chess():
 
 def test_start_position_has_the_maximum_of_30_features():
     pos = Position()
-    assert len(feature_indices(pos, 0)) == len(feature_indices(pos, 1)) == MAX_ACTIVE == 30
+    assert len(feature_indices(pos, 0)) == len(feature_indices(pos, 1)) == MAX_ACTIVE_FEATURES == 30
 
 
 def test_index_function():
@@ -307,20 +308,20 @@ def test_incremental_through_null_moves_and_king_free_nets(simd, restore_simd):
     assert nulls > 1000 and checked > 20_000
 
 
+@pytest.mark.shared_data("bk.epd")
 def test_refresh_cache_is_not_shared_between_nets():
     """A searcher that switches nets (same width) searches exactly as a new
     searcher with the second net: nothing cached from the first survives."""
     _, _, first = nets(64, 5)
     _, _, second = nets(64, 6)
-    fens = [" ".join(line.split()[:4]) + " 0 1"
-            for line in (DATA / "bk.epd").read_text().splitlines() if line.strip()][:4]
+    fens = suite_fens(["bk.epd"], 4)
 
     def run(searcher):
         out = []
         for fen in fens:
             searcher.clear()
             r = searcher.search(Position(fen), Limits(depth=5))
-            out.append((r.bestmove, r.score_cp, r.nodes))
+            out.append((r.bestmove, r.score, r.nodes))
         return out
 
     switched = Searcher()
@@ -359,7 +360,8 @@ def test_king_independent_net_skips_refreshes_and_stays_exact():
         assert acc.evaluate(net, pos) == int_eval(qnet, pos)
     w = qnet.ft_weights.copy()
     w[640 * 37 + 5, 3] += 1
-    assert not Network.from_quantized(QuantizedNet(w, qnet.ft_bias, qnet.out_weights, qnet.out_bias)).king_free
+    moved = QuantizedNet(w, qnet.ft_bias, qnet.out_weights, qnet.out_bias)
+    assert not Network.from_quantized(moved).king_free
 
 
 @pytest.mark.parametrize("simd", SIMD_PATHS)
@@ -408,7 +410,7 @@ def test_incremental_evaluations_equal_full_evaluations():
 
 
 def test_kernel_bench_times_the_moves_it_names():
-    """The kernel-only figures of benchmarks/nnue.py (bench_kernel) time one
+    """The kernel-only figures of benchmarks/nnue.py (nnue/timing.pyx time_kernel) time one
     refresh per legal move, and one move-kernel call per legal move that
     needs no refresh: every move in a king-free net, all but king moves
     (castling too) otherwise; counted against python-chess."""
@@ -425,10 +427,10 @@ def test_kernel_bench_times_the_moves_it_names():
     fnet.A = np.tile(fnet.A[:640], (64, 1))
     king_free = Network.from_quantized(fnet.quantize())
     _, _, net = nets(32, 1)
-    assert acc.bench_kernel(net, fens, 3, False)[1] == 3 * legal
-    assert acc.bench_kernel(net, fens, 3, True)[1] == 3 * (legal - kings)
-    assert acc.bench_kernel(king_free, fens, 3, True)[1] == 3 * legal
-    assert acc.bench_kernel(net, fens, 0, True)[1] == 0
+    assert timing.time_kernel(net, fens, 3, False)[1] == 3 * legal
+    assert timing.time_kernel(net, fens, 3, True)[1] == 3 * (legal - kings)
+    assert timing.time_kernel(king_free, fens, 3, True)[1] == 3 * legal
+    assert timing.time_kernel(net, fens, 0, True)[1] == 0
 
 
 def test_check_incremental_refuses_paths_longer_than_the_stack():
@@ -632,7 +634,7 @@ def search_all(simd, net):
     for fen, c960 in SEARCH_FENS:
         searcher.clear()
         r = searcher.search(Position(fen, chess960=c960), Limits(depth=6))
-        out.append((r.bestmove, r.nodes, r.score_cp, r.score_mate, r.depth, tuple(r.pv)))
+        out.append((r.bestmove, r.nodes, r.score, r.depth, tuple(r.pv)))
     return out
 
 
@@ -640,7 +642,7 @@ def test_search_with_a_net(restore_simd):
     _, _, net = nets(256, 8)
     results = {simd: search_all(simd, net) for simd in SIMD_PATHS}
     best = results[SIMD_PATHS[0]]
-    for (fen, c960), (move, nodes, cp, mate, depth, pv) in zip(SEARCH_FENS, best):
+    for (fen, c960), (move, nodes, score, depth, pv) in zip(SEARCH_FENS, best):
         board = chess.Board(fen, chess960=c960)
         if board.is_checkmate():
             assert move == "0000"

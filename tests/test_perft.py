@@ -14,9 +14,9 @@ import chess
 import pytest
 
 from engine.position import STARTING_FEN, Position
+from suites import DATA, missing
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
 SMALL_NODES = 2_000_000
 MEDIUM_NODES = 12_000_000
 
@@ -58,8 +58,8 @@ def python_chess_perft(board, depth):
 
 
 def cases(name, chess960):
-    if not (DATA / name).exists():
-        return [pytest.param(None, None, chess960, marks=pytest.mark.skip(reason=f"{DATA / name} missing"))]
+    if missing([name]):                  # read at collection: a placeholder the marker skips
+        return [pytest.param(None, None, chess960, marks=pytest.mark.shared_data(name), id=name)]
     return [pytest.param(fen, counts, chess960, id=fen) for fen, counts in read_epd(name)]
 
 

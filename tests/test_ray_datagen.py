@@ -36,7 +36,7 @@ def ladya(*args, prelude="", timeout=120):
 def test_without_ray_the_flag_is_one_clear_error(tmp_path):
     for command in (["datagen", "--out", tmp_path / "out", "--games", 1, *TINY],
                     ["loop", "--workdir", tmp_path / "loop", "--generations", 1, "--positions", 10,
-                     "--openings", ROOT / "README.md", "--no-progress"]):
+                     "--no-progress"]):
         r = ladya(*command, "--ray", "auto", prelude=NO_RAY)
         assert r.returncode == 2, r.stderr
         lines = r.stderr.strip().splitlines()
@@ -163,8 +163,8 @@ def test_a_lost_node_loses_only_its_game_in_flight(cluster, tmp_path):
 
 
 def _start_driver(out, address, *args):
-    return subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out), "--ray", address,
-                             *args, *TINY], cwd=ROOT, start_new_session=True,
+    return subprocess.Popen([sys.executable, "-m", "engine.cli", "datagen", "--out", str(out),
+                             "--ray", address, *args, *TINY], cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

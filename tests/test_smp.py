@@ -12,8 +12,9 @@ import pytest
 from engine.position import Position
 from nnue.network import Network
 from search.limits import Limits, MAX_THREADS
+from search.result import Mate
 from search.search import Searcher
-from suites import DATA, suite_fens
+from suites import SUITES, suite_fens
 from test_search import MATES, _has_mate_within
 
 NET = Path(__file__).resolve().parents[1] / "nets" / "default.nnue"
@@ -38,8 +39,8 @@ def _check_result(fen, res):
     board = chess.Board(fen)
     move = chess.Move.from_uci(res.bestmove)
     assert move in board.legal_moves, (fen, res)
-    if res.score_mate is not None:
-        n = res.score_mate
+    if res.score.is_mate():
+        n = res.score.mate
         # A mate score is a proof: it must hold, at exactly that distance.
         if 0 < n <= 2:
             assert _has_mate_within(board.copy(), n), (fen, res)
@@ -56,7 +57,7 @@ def searcher():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not DATA.exists(), reason="needs ../shared/data (WAC, BK, STS)")
+@pytest.mark.shared_data(*SUITES)
 def test_random_threads_and_stops_over_the_suites(searcher):
     """About 1,800 positions, 1-8 threads chosen at random per search, each
     search ended by a node budget or by `stop` from another thread at a
@@ -93,14 +94,14 @@ def test_random_threads_and_stops_over_the_suites(searcher):
 def test_mates_are_exact_with_threads(fen, n, threads):
     s = Searcher(16, threads=threads)
     res = s.search(Position(fen), Limits(depth=2 * n + 4))
-    if res.score_mate is None and n == 3:
+    if not res.score.is_mate() and n == 3:
         # Found by one thread on an empty table, but a table already holding
         # shallower results can hide the quiet key move of WAC's mate in 3
         # at this depth (one thread over successive depths misses it too):
         # a search weakness, not a threading one.  A mate it reports must be
         # exact all the same.
         return
-    assert res.score_mate == n
+    assert res.score == Mate(n)
     board = chess.Board(fen)
     for uci in res.pv[: 2 * n - 1]:
         board.push_uci(uci)
@@ -118,14 +119,14 @@ def test_one_thread_is_deterministic_after_more():
     s.set_threads(1)
     s.clear()
     res = s.search(Position(fen), Limits(depth=9))
-    assert (res.bestmove, res.nodes, res.score_cp) == (ref.bestmove, ref.nodes, ref.score_cp)
+    assert (res.bestmove, res.nodes, res.score) == (ref.bestmove, ref.nodes, ref.score)
 
 
 def test_node_counts_add_up_over_threads():
     s = Searcher(16, threads=3)
     nodes = []
     res = s.search(Position(chess.STARTING_FEN), Limits(depth=7),
-                   on_info=lambda i: nodes.append(i["nodes"]) if "nodes" in i else None)
+                   on_info=lambda i: nodes.append(i.nodes) if i.nodes is not None else None)
     assert res.depth == 7 and nodes
     # the main thread alone searched fewer nodes than all threads reported
     assert res.nodes >= max(nodes) > 0
@@ -149,6 +150,7 @@ def test_thread_count_changes_between_searches():
     assert s.threads == 3
 
 
+@pytest.mark.slow
 def test_many_threads():
     s = Searcher(16, threads=64)
     res = s.search(Position(chess.STARTING_FEN), Limits(movetime=300))
@@ -167,4 +169,4 @@ def test_torn_table_entries_are_ignored():
         torn = s._tear_tt(0.5, 7)
         assert torn > 0
         res = s.search(Position(fen), Limits(depth=2 * n + 4))
-        assert res.score_mate == n, (fen, res)
+        assert res.score == Mate(n), (fen, res)

@@ -14,7 +14,6 @@ from engine.uci import UciEngine
 from search import tunables
 from search.limits import Limits
 from search.search import Searcher, search_params, set_params
-from suites import DATA
 from training import fastchess, spsa
 
 FEN = "r1bqkb1r/pppp1ppp/2n2n2/4p3/2B1P3/5N2/PPPP1PPP/RNBQK2R w KQkq - 4 4"
@@ -191,24 +190,21 @@ def test_the_plot_has_one_panel_per_parameter(tmp_path):
 
 needs_fastchess = pytest.mark.skipif(fastchess.binary() is None,
                                      reason="fastchess not built (../shared/tools/build-fastchess.sh)")
-BOOK = DATA / "openings.epd"
 
 
 @needs_fastchess
-@pytest.mark.skipif(not BOOK.exists(), reason="../shared/data/openings.epd absent")
 def test_one_step_of_real_games_through_fastchess(tmp_path):
     cfg = config(tmp_path, params=["RFP_MARGIN", "LMR_BASE"], pairs=100, batch=2, nodes=600,
-                 concurrency=2, book=str(BOOK))
+                 concurrency=2)                 # the shipped book
     s = spsa.run(cfg, max_steps=1, plot=False)
     assert s.steps == 1 and s.k == 2 and sum(s.wdl) == 4
     assert json.loads((tmp_path / "run" / "state.json").read_text())["k"] == 2
 
 
 @needs_fastchess
-@pytest.mark.skipif(not BOOK.exists(), reason="../shared/data/openings.epd absent")
 def test_an_engine_without_the_tuning_options_is_refused(tmp_path):
     engine = f"env LADYA_TUNE=0 {shlex.quote(sys.executable)} -m engine"
-    cfg = config(tmp_path, params=["RFP_MARGIN"], pairs=10, batch=1, nodes=300, book=str(BOOK),
+    cfg = config(tmp_path, params=["RFP_MARGIN"], pairs=10, batch=1, nodes=300,
                  engine=engine)
     with pytest.raises(RuntimeError, match="tuning options"):
         spsa.run(cfg, max_steps=1, plot=False)

@@ -218,6 +218,7 @@ def test_fine_tuning_starts_from_the_exported_net(trained, material_set, tmp_pat
 # Reproducibility
 
 
+@pytest.mark.slow
 def test_resume_continues_identically(data_dir, tmp_path):
     straight = tmp_path / "straight" / "net.nnue"
     resumed = tmp_path / "resumed" / "net.nnue"

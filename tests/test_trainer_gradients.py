@@ -5,6 +5,7 @@ factorizer, and with the shared or separate transformers."""
 import numpy as np
 import pytest
 
+from nnue.features import MAX_ACTIVE_FEATURES
 from training.model import (forward_backward, wdl_target, LOSS_MSE, LOSS_CP, LOSS_HUBER,
                             LOSS_CE, LOSSES, Scratch, SHARDS, select_kernels, kernel_path)
 
@@ -44,8 +45,8 @@ def _loss64(A, P, B, C, d, stm, nstm, score, target, loss_kind, K=400.0, scale=4
 def _random_problem(seed, n=24, H=H, separate=False):
     rng = np.random.default_rng(seed)
     T = 2 if separate else 1
-    stm = np.full((n, 32), -1, np.int32)
-    nstm = np.full((n, 32), -1, np.int32)
+    stm = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
+    nstm = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
     for i in range(n):
         k = rng.integers(2, 8)
         # a small feature pool so that rows are shared between samples
@@ -66,7 +67,7 @@ def _random_problem(seed, n=24, H=H, separate=False):
 
 def _analytic(A, P, B, C, d, stm, nstm, score, target, kind, factorized=True, threads=1, activation=0,
               scratch=None, separate=False):
-    gA = np.zeros_like(A); gP = np.zeros_like(P); gB = np.zeros_like(B); gC = np.zeros_like(C)
+    gA, gP, gB, gC = (np.zeros_like(x) for x in (A, P, B, C))
     touched = np.zeros(len(A), np.uint8)
     loss, gd = forward_backward(A, P, B, C, float(d), stm, nstm, score, target, gA, gP, gB, gC,
                                 touched, scratch, loss_kind=kind, factorized=factorized, threads=threads,
@@ -84,8 +85,9 @@ def test_gradients_match_finite_differences(kind, factorized, activation, separa
     loss, gA, gP, gB, gC, gd, touched = _analytic(A, P, B, C, d, stm, nstm, score, target, kind, factorized,
                                                   activation=activation, separate=separate)
     A64, P64, B64, C64 = (x.astype(np.float64) for x in (A, P, B, C))
-    f = lambda A_, P_, B_, C_, d_: _loss64(A_, P_, B_, C_, d_, stm, nstm, score, target, kind,  # noqa: E731
-                                           factorized=factorized, activation=activation, separate=separate)
+    def f(A_, P_, B_, C_, d_):
+        return _loss64(A_, P_, B_, C_, d_, stm, nstm, score, target, kind,
+                       factorized=factorized, activation=activation, separate=separate)
     assert loss == pytest.approx(f(A64, P64, B64, C64, float(d)), rel=1e-4)
     eps = 1e-4
     rng = np.random.default_rng(0)
@@ -106,7 +108,8 @@ def test_gradients_match_finite_differences(kind, factorized, activation, separa
     active = np.unique(np.concatenate([stm[stm >= 0], off + nstm[nstm >= 0]]))
     check("A", A64, gA, [(int(r), int(rng.integers(H))) for r in rng.choice(active, 12)])
     if factorized:
-        check("P", P64, gP, [(int(r // F * 640 + r % 640), int(rng.integers(H))) for r in rng.choice(active, 12)])
+        check("P", P64, gP, [(int(r // F * 640 + r % 640), int(rng.integers(H)))
+                             for r in rng.choice(active, 12)])
     check("B", B64, gB, [(j,) for j in range(0, len(B), 3)])
     check("C", C64, gC, [(j,) for j in range(0, 2 * H, 5)])
     up = f(A64, P64, B64, C64, float(d) + eps)

@@ -19,6 +19,8 @@ import chess
 import chess.engine
 import pytest
 
+from nnue import default_net_path
+
 ROOT = Path(__file__).resolve().parents[1]
 OPTION_NAMES = ["Threads", "Hash", "Clear Hash", "Ponder", "MultiPV", "Move Overhead",
                 "UCI_Chess960", "EvalFile"]
@@ -99,13 +101,30 @@ class RawEngine:
                 self.proc.wait()
 
 
+def handshake(eng):
+    """What a GUI does first: `uci` ... `uciok`, then `isready`, which loads
+    the net and names it in one `info string` before `readyok`."""
+    eng.send("uci")
+    eng.read_until(lambda s: s == "uciok")
+    lines = eng.sync()
+    assert len(lines) == 1 and lines[0].startswith("info string evaluation: "), lines
+
+
 @pytest.fixture
-def raw():
+def cold():
+    """The engine before any command (only the banner read)."""
     eng = RawEngine()
     eng.read_until(lambda s: s.startswith("Ladya"))      # the banner
     yield eng
     eng.close()
     assert not any(b"Traceback" in line for line in eng.stderr), b"".join(eng.stderr)
+
+
+@pytest.fixture
+def raw(cold):
+    """The engine after the handshake."""
+    handshake(cold)
+    return cold
 
 
 def bestmoves(lines):
@@ -121,6 +140,43 @@ def test_banner_is_first_line():
         assert re.fullmatch(r"Ladya \S+ by the Ladya developers \(SIMD: \w+\)", first)
     finally:
         eng.close()
+
+
+#: What `uci` must not wait for: NumPy, python-chess, the search, the net
+#: file format, the trainer (all imported by `isready` or later, if at all)
+HEAVY_MODULES = ("numpy", "chess", "search.search", "nnue.format", "training")
+
+
+def _cold_session(commands):
+    """The `ladya` command's main() in a fresh interpreter fed `commands`
+    (then end of input): its output, and the heavy modules it imported."""
+    code = ("import sys\n"
+            "from engine.cli import main\n"
+            "main([])\n"
+            f"heavy = {HEAVY_MODULES!r}\n"
+            "print('imported:', *sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, input="".join(c + "\n" for c in commands),
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    lines = run.stdout.splitlines()
+    return lines[:-1], lines[-1].split()[1:]
+
+
+def test_uci_is_answered_before_the_search_and_the_net_are_imported():
+    """`uci` -> `uciok` from a cold start imports only what the reply needs
+    (GUIs time the handshake; the figure is in benchmarks/uci_startup.py);
+    `isready` then loads the search and the net, and names the net before
+    `readyok`."""
+    out, imported = _cold_session(["uci"])
+    assert out[-1] == "uciok" and any(s.startswith("id name Ladya") for s in out), out
+    assert not any("evaluation" in s for s in out), out
+    assert imported == [], imported
+    out, imported = _cold_session(["uci", "isready"])
+    assert out[-1] == "readyok" and out[-2].startswith("info string evaluation: "), out
+    assert "search.search" in imported and "chess" not in imported and "training" not in imported
+    if default_net_path() is not None:
+        assert out[-2].startswith("info string evaluation: NNUE"), out
+        assert "numpy" in imported and "nnue.format" in imported, imported
 
 
 def test_handshake_declares_options(engine):
@@ -159,12 +215,23 @@ def test_configure_unmanaged_options(engine):
     ("Clear Hash", None, False),
     ("No Such Option", "1", True),
 ])
-def test_setoption_each_option(raw, name, value, complaint):
-    raw.send(f"setoption name {name}" + ("" if value is None else f" value {value}"))
-    lines = raw.sync()
-    assert len([s for s in lines if s.startswith("info string")]) == (1 if complaint else 0), lines
-    raw.send("position startpos", "go depth 2")
-    assert raw.read_until(lambda s: s.startswith("bestmove"))[-1] != "bestmove (none)"
+@pytest.mark.parametrize("when", ["before isready", "after isready"])
+def test_setoption_each_option(cold, name, value, complaint, when):
+    """Each option set as GUIs do, between `uciok` and the first `isready`
+    (the net not loaded yet), and later: one `info string` for a bad value,
+    none for a good one (besides the evaluator's, named once at its setup)."""
+    cold.send("uci")
+    cold.read_until(lambda s: s == "uciok")
+    if when == "after isready":
+        handshake(cold)
+    cold.send(f"setoption name {name}" + ("" if value is None else f" value {value}"))
+    lines = [s for s in cold.sync() if s.startswith("info string")]
+    if when == "before isready" and name != "EvalFile":
+        assert lines and lines[-1].startswith("info string evaluation: "), lines
+        lines = lines[:-1]
+    assert len(lines) == (1 if complaint else 0), lines
+    cold.send("position startpos", "go depth 2")
+    assert cold.read_until(lambda s: s.startswith("bestmove"))[-1] != "bestmove (none)"
 
 
 def test_option_names_case_insensitive(raw):
@@ -298,17 +365,37 @@ def test_eof_is_quit():
         eng.close()
 
 
-def test_ponderhit_ends_ponder_search(raw):
-    raw.send("position startpos moves e2e4 e7e5", "go ponder wtime 2000 btime 2000 winc 0 binc 0")
-    raw.read_until(lambda s: s.startswith("info depth"))
+def _info_time(line):
+    """The `time` of an `info` line, in ms (-1 if it has none)."""
+    words = line.split()
+    return int(words[words.index("time") + 1]) if line.startswith("info") and "time" in words else -1
+
+
+@pytest.mark.parametrize("end", ["ponderhit", "stop"])
+def test_pondering_searches_past_the_clock_until_ponderhit_or_stop(raw, end):
+    """`go ponder` with 100 ms on each clock: not the engine's time yet, so
+    it searches on, far past the whole clock, without a bestmove and still
+    answering isready; `ponderhit` makes the clock its own and the search
+    ends by itself, `stop` ends it at once: one legal bestmove either way,
+    its ponder move a legal reply."""
+    raw.send("position startpos moves e2e4 e7e5", "go ponder wtime 100 btime 100 winc 0 binc 0")
+    lines = raw.read_until(lambda s: s.startswith("bestmove") or _info_time(s) >= 300)
+    assert not bestmoves(lines), lines[-5:]
     raw.send("isready")
     assert not bestmoves(raw.read_until(lambda s: s == "readyok"))
-    raw.send("ponderhit")
+    raw.send(end)
     lines = raw.read_until(lambda s: s.startswith("bestmove"), timeout=30)
+    words = lines[-1].split()
     board = chess.Board()
     board.push_uci("e2e4")
     board.push_uci("e7e5")
-    assert chess.Move.from_uci(lines[-1].split()[1]) in board.legal_moves
+    move = chess.Move.from_uci(words[1])
+    assert move in board.legal_moves
+    if len(words) == 4:
+        assert words[2] == "ponder"
+        board.push(move)
+        assert chess.Move.from_uci(words[3]) in board.legal_moves
+    assert not bestmoves(raw.sync())                    # exactly one bestmove
 
 
 def test_searchmoves_restricts_root(raw):
@@ -502,11 +589,18 @@ def test_bench_command_deterministic(raw):
     assert first == second
 
 
-def test_bench_cli():
-    proc = subprocess.run(engine_command() + ["bench", "3"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    _check_bench_output(proc.stdout.splitlines())
+def test_bench_cli_is_the_uci_bench(raw):
+    """`ladya bench` and UCI `bench` are one bench: the same node count, and
+    the same again on a second run."""
+    cli = []
+    for _ in range(2):
+        proc = subprocess.run(engine_command() + ["bench", "3"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        cli.append(_check_bench_output(proc.stdout.splitlines()))
+    raw.send("bench 3")
+    uci = _check_bench_output(raw.read_until(lambda s: s.startswith("Nodes/second")))
+    assert cli[0] == cli[1] == uci
 
 
 # -- search results checked by python-chess -------------------------------------
@@ -623,6 +717,7 @@ def test_self_play_game_with_ponder(engine):
     try:
         clock = {"white": 1.0, "black": 1.0}
         board = chess.Board()
+        pondered = 0
         while not board.is_game_over(claim_draw=True) and board.ply() < 160:
             player = engine if board.turn == chess.WHITE else other
             limit = chess.engine.Limit(white_clock=clock["white"], black_clock=clock["black"],
@@ -633,6 +728,11 @@ def test_self_play_game_with_ponder(engine):
             clock[side] = max(0.05, clock[side] - (time.monotonic() - start) + 0.01)
             assert result.move in board.legal_moves
             board.push(result.move)
+            if result.ponder is not None:    # python-chess ponders on it during the reply
+                assert result.ponder in board.legal_moves
+                pondered += 1
+        # Pondering needs a ponder move, and the PV almost always has one.
+        assert pondered >= board.ply() // 2, (pondered, board.ply())
     finally:
         other.quit()
 

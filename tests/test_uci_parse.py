@@ -1,4 +1,5 @@
 """The pure parts of the UCI front end: command parsers and output formatting."""
+import dataclasses
 import io
 
 import chess
@@ -9,6 +10,7 @@ from engine.uci import (OPTIONS, Option, UciEngine, board_diagram, format_bestmo
                         format_info, parse_go, parse_position, parse_setoption)
 from engine.position import Position
 from search.limits import Limits
+from search.result import Cp, Info, Mate
 
 
 def toks(text):
@@ -173,13 +175,16 @@ def test_option_lines():
 # -- output -----------------------------------------------------------------
 
 def test_format_info():
-    d = dict(depth=7, seldepth=11, multipv=1, score_cp=-25, bound=None, nodes=12345,
-             nps=500000, hashfull=3, time=24, pv=["e2e4", "e7e5"])
-    assert format_info(d) == ("info depth 7 seldepth 11 multipv 1 score cp -25 nodes 12345 "
-                              "nps 500000 hashfull 3 time 24 pv e2e4 e7e5")
-    d.update(score_cp=None, score_mate=-3, bound="upperbound")
-    assert "score mate -3 upperbound nodes" in format_info(d)
-    assert format_info({"string": "hello"}) == "info string hello"
+    info = Info(depth=7, seldepth=11, multipv=1, score=Cp(-25), nodes=12345,
+                nps=500000, hashfull=3, time_ms=24, pv=["e2e4", "e7e5"])
+    assert format_info(info) == ("info depth 7 seldepth 11 multipv 1 score cp -25 nodes 12345 "
+                                 "nps 500000 hashfull 3 time 24 pv e2e4 e7e5")
+    info = dataclasses.replace(info, score=Mate(-3), upperbound=True)
+    assert "score mate -3 upperbound nodes" in format_info(info)
+    info = dataclasses.replace(info, score=Cp(40), upperbound=False, lowerbound=True)
+    assert "score cp 40 lowerbound nodes" in format_info(info)
+    assert format_info(Info(string="hello")) == "info string hello"
+    assert format_info(Info(depth=1, nodes=20)) == "info depth 1 nodes 20"
 
 
 def test_format_bestmove():

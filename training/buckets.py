@@ -23,9 +23,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from nnue.format import HALFKP_FEATURES
-
-BLOCK = 640            #: rows per king block: 10 piece kinds x 64 squares
+from nnue.features import HALFKP_FEATURES, KING_BLOCK
 KING_SQUARES = 64
 
 # Mirrored layouts, drawn on files a-d with rank 8 at the top (files e-h
@@ -85,15 +83,15 @@ class KingBuckets:
     @property
     def rows(self) -> int:
         """Feature rows the trainer fits."""
-        return self.count * BLOCK
+        return self.count * KING_BLOCK
 
     def remap(self) -> np.ndarray:
         """int32 [40960]: full HalfKP index -> the trainer's row."""
         f = np.arange(HALFKP_FEATURES)
-        king, kind, sq = f // BLOCK, (f % BLOCK) // 64, f % 64
+        king, kind, sq = f // KING_BLOCK, (f % KING_BLOCK) // 64, f % 64
         flip = (king % 8 >= 4) if self.mirror else np.zeros_like(king, bool)
         sq = np.where(flip, sq ^ 7, sq)
-        return (np.asarray(self.bucket)[king] * BLOCK + kind * 64 + sq).astype(np.int32)
+        return (np.asarray(self.bucket)[king] * KING_BLOCK + kind * 64 + sq).astype(np.int32)
 
     def expand(self, rows: np.ndarray) -> np.ndarray:
         """The 64 king blocks [40960, H] of trained rows [rows, H]."""

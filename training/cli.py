@@ -5,7 +5,6 @@ engine/cli.py registers these subcommands with `add_parsers(subparsers)`.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import typing
 
@@ -63,7 +62,8 @@ def add_parsers(sub) -> None:
     u.add_argument("--out", required=True, help="output .ldat file")
     for reader in (s, e, p, u):
         reader.add_argument("--strict", action="store_true",
-                            help="a damaged file or invalid record is an error (default: skipped with a warning)")
+                            help="a damaged file or invalid record is an error "
+                                 "(default: skipped with a warning)")
     v = dsub.add_parser("verify", help="check every file: header, checksum, each record",
                         description="Check every data file (header, size, checksum, every record) and "
                                     "print its status and the totals; exit status 1 if anything is bad.")
@@ -87,36 +87,8 @@ def add_parsers(sub) -> None:
     add_tune_parser(sub)
 
 
-class _StderrHandler(logging.Handler):
-    """'warning: ...' lines on whatever sys.stderr is when they are logged."""
-
-    def emit(self, record) -> None:
-        print(f"{record.levelname.lower()}: {self.format(record)}", file=sys.stderr)
-
-
-def _show_warnings() -> None:
-    """Let the library's warnings (a skipped data file, ...) reach the user."""
-    log = logging.getLogger("training")
-    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
-        log.addHandler(_StderrHandler())
-    if log.level == logging.NOTSET:
-        log.setLevel(logging.WARNING)
-
-
 # Options whose command-line names differ from the field names.
 _FLAG_NAMES = {"lam": "--lambda", "K": "--k"}
-
-
-def _field_docs(cls) -> dict:
-    """The `#:` comments of a dataclass's fields, by field name."""
-    import inspect
-    import re
-    docs = {}
-    for line in inspect.getsource(cls).splitlines():
-        m = re.match(r"\s+(\w+):.*#:\s*(.*)$", line)
-        if m:
-            docs[m.group(1)] = m.group(2)
-    return docs
 
 
 def _optional_type(hint) -> type:
@@ -126,9 +98,9 @@ def _optional_type(hint) -> type:
 
 
 def add_config_arguments(parser, cls, required=()) -> None:
-    """One option per field of the dataclass `cls`, documented by the field's comment."""
+    """One option per field of the dataclass `cls`, its help the field's
+    metadata["help"] (dataclasses.field(metadata={"help": ...}))."""
     import dataclasses
-    docs = _field_docs(cls)
     defaults = cls()
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -136,7 +108,7 @@ def add_config_arguments(parser, cls, required=()) -> None:
             continue
         flag = _FLAG_NAMES.get(f.name, "--" + f.name.replace("_", "-"))
         default = getattr(defaults, f.name)
-        help_text = docs.get(f.name, "")
+        help_text = f.metadata.get("help", "")
         if isinstance(default, list):
             parser.add_argument(flag, dest=f.name, nargs="+", required=f.name in required,
                                 default=default, help=help_text)
@@ -156,7 +128,6 @@ def add_config_arguments(parser, cls, required=()) -> None:
 
 
 def loop_command(args) -> int:
-    _show_warnings()
     import dataclasses
     from training.loop import Loop, LoopConfig
     cfg = LoopConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(LoopConfig)})
@@ -174,7 +145,6 @@ def loop_command(args) -> int:
 
 
 def train_command(args) -> int:
-    _show_warnings()
     import dataclasses
     from training.train import TrainConfig, train
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
@@ -190,13 +160,13 @@ def train_command(args) -> int:
 
 
 def datagen_command(args) -> int:
-    _show_warnings()
     from training.datagen import DatagenConfig, run
     default_amount = args.positions is None and args.games is None
     cfg = DatagenConfig(out=args.out,
                         positions=100_000 if default_amount else args.positions,
                         games=args.games,
-                        nodes=None if args.depth is not None else (5000 if args.nodes is None else args.nodes),
+                        nodes=(None if args.depth is not None
+                               else 5000 if args.nodes is None else args.nodes),
                         depth=args.depth, random_plies=args.random_plies, book=args.book,
                         eval=args.eval, seed=args.seed, hash_mb=args.hash,
                         chunk_games=args.chunk_games, progress=not args.no_progress,
@@ -242,7 +212,8 @@ def _stats(recs: np.ndarray) -> str:
     counts, _ = np.histogram(nonmate, bins=edges)
     peak = max(int(counts.max()), 1)
     for lo, hi, c in zip(edges[:-1], edges[1:], counts):
-        label = f"{'<' if lo < -10**5 else ''}{lo if lo > -10**5 else -1000:>6} .. {hi if hi < 10**5 else '':<6}"
+        low = f"{'<' if lo < -10**5 else ''}{lo if lo > -10**5 else -1000:>6}"
+        label = f"{low} .. {hi if hi < 10**5 else '':<6}"
         lines.append(f"  {label} {int(c):>9}  {'#' * int(40 * c / peak)}")
     return "\n".join(lines)
 
@@ -253,7 +224,6 @@ def _left_out(report: D.LoadReport) -> str:
 
 
 def data_command(args) -> int:
-    _show_warnings()
     report = D.LoadReport()
 
     def load():
@@ -385,7 +355,8 @@ def add_tune_parser(sub) -> None:
     limit.add_argument("--nodes", type=int, default=None, help="node limit per move (default 5000)")
     limit.add_argument("--tc", default=None, help="time control instead, e.g. 10+0.1")
     t.add_argument("--concurrency", type=int, default=1, help="games at a time (the cores)")
-    t.add_argument("--book", required=True, help="EPD file of openings, e.g. ../shared/data/openings.epd")
+    t.add_argument("--book", default=None,
+                   help="EPD file of openings (default: the book shipped in training/books)")
     t.add_argument("--eval", dest="eval_file", default=None, help="EvalFile for both engines")
     t.add_argument("--engine", default=None, help="engine command (default: this Python's Ladya)")
     t.add_argument("--seed", type=int, default=d.seed)
@@ -395,8 +366,6 @@ def add_tune_parser(sub) -> None:
 
 def tune_command(args) -> int:
     from training import spsa
-    _show_warnings()
-    logging.getLogger("training").setLevel(logging.INFO)
     cfg = spsa.SpsaConfig(out=args.out, params=spsa.parse_params(args.params), pairs=args.pairs,
                           batch=args.batch, r_end=args.r_end, seed=args.seed,
                           nodes=args.nodes if args.tc is None else None, tc=args.tc,
@@ -416,9 +385,11 @@ def tune_command(args) -> int:
 
 
 def main(argv=None) -> int:  # for `python -m training.cli`
+    from engine.cli import configure_logging
     parser = argparse.ArgumentParser(prog="ladya")
     add_parsers(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
+    configure_logging()
     return args.func(args)
 
 

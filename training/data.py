@@ -32,6 +32,9 @@ Binary files (`*.ldat`, version 2) are a 32-byte header followed by fixed
                           FLAG_NOISY_BEST (best move captures or promotes) |
                           FLAG_MATE | FLAG_GAME_START; other bits are invalid
 
+The position fields (occ, pieces, packed) are packed and unpacked by the
+engine's record codec, engine/record.pyx (position_fields, unpack_fen).
+
 Version-1 files (a 16-byte header: magic, version 1, record size; no count
 and no checksum) are still read.
 
@@ -84,9 +87,6 @@ FLAG_GAME_START = 8
 MATE_SCORE = 32000
 EXTENSION = ".ldat"
 
-PIECE_CHARS = " PNBRQK  pnbrqk"
-_CASTLE_CHARS = "KQkq"
-
 
 class DataError(ValueError):
     """A data file that is not ours, or is corrupt."""
@@ -96,42 +96,38 @@ class DataError(ValueError):
 # Packing one position
 
 
-def pack_position(fen: str, score: int, result: int, ply: int, flags: int) -> np.ndarray:
-    """One record from a FEN (standard chess) and its labels."""
-    rec = np.zeros((), RECORD)
-    fields = fen.split()
-    occ = 0
-    codes: List[int] = []
-    rows = fields[0].split("/")
+def position_fields(position) -> Tuple[int, bytes, int]:
+    """(occ, pieces, packed) of a position, by the engine's record codec
+    (engine/record.pyx): an engine Position, packed from its board (what
+    datagen records), or a FEN of standard chess, read by python-chess
+    without checks so that any placement and en-passant square can be
+    stored (training/validate.py judges them).  ValueError for what the
+    format cannot hold: Chess960 castling rights, more than 32 pieces."""
+    from engine import record
+    if not isinstance(position, str):
+        return record.pack(position)
+    import chess
+    fields = position.split()
+    rights = fields[2] if len(fields) > 2 else "-"
+    if rights != "-" and any(ch not in record.CASTLING_CHARS for ch in rights):
+        raise ValueError(f"only standard castling rights can be packed, got {rights!r}")
+    board = chess.Board(position)
     squares = [0] * 64
-    for i, row in enumerate(rows):
-        r, f = 7 - i, 0
-        for ch in row:
-            if ch.isdigit():
-                f += int(ch)
-            else:
-                squares[r * 8 + f] = PIECE_CHARS.index(ch)
-                f += 1
-    for sq in range(64):
-        if squares[sq]:
-            occ |= 1 << sq
-            codes.append(squares[sq])
-    if len(codes) > 32:
-        raise ValueError("more than 32 pieces")
-    nib = np.zeros(16, np.uint8)
-    for i, c in enumerate(codes):
-        nib[i // 2] |= c << (4 * (i % 2))
-    castling = 0
-    if fields[2] != "-":
-        for ch in fields[2]:
-            if ch not in _CASTLE_CHARS:
-                raise ValueError(f"only standard castling rights can be packed, got {fields[2]!r}")
-            castling |= 1 << _CASTLE_CHARS.index(ch)
-    ep = 0 if fields[3] == "-" else (ord(fields[3][0]) - 96)
-    halfmove = min(int(fields[4]) if len(fields) > 4 else 0, 127)
+    for sq, piece in board.piece_map().items():
+        squares[sq] = piece.piece_type | (0 if piece.color == chess.WHITE else 8)
+    castling = sum(1 << k for k, ch in enumerate(record.CASTLING_CHARS) if ch in rights)
+    ep_file = 0 if board.ep_square is None else chess.square_file(board.ep_square) + 1
+    return record.pack_board(squares, board.turn == chess.BLACK, castling, ep_file, board.halfmove_clock)
+
+
+def pack_position(position, score: int, result: int, ply: int, flags: int) -> np.ndarray:
+    """One record of a position (an engine Position or a FEN: position_fields)
+    and its labels."""
+    occ, pieces, packed = position_fields(position)
+    rec = np.zeros((), RECORD)
     rec["occ"] = occ
-    rec["pieces"] = nib
-    rec["packed"] = (fields[1] == "b") | (castling << 1) | (ep << 5) | (halfmove << 9)
+    rec["pieces"] = np.frombuffer(pieces, np.uint8)
+    rec["packed"] = packed
     rec["score"] = max(-MATE_SCORE, min(MATE_SCORE, int(score)))
     rec["ply"] = min(ply, 65535)
     rec["result"] = result
@@ -140,43 +136,14 @@ def pack_position(fen: str, score: int, result: int, ply: int, flags: int) -> np
 
 
 def unpack_fen(rec) -> str:
-    """The FEN of a record (fullmove number derived from `ply` is not kept: 1).
-    DataError for what cannot be decoded; training/validate.py checks the rest."""
-    occ = int(rec["occ"])
-    if occ.bit_count() > 32:
-        raise DataError("more than 32 occupied squares in record")
-    nib = rec["pieces"]
-    board = [0] * 64
-    i = 0
-    for sq in range(64):
-        if occ >> sq & 1:
-            board[sq] = (int(nib[i // 2]) >> (4 * (i % 2))) & 15
-            if not board[sq]:
-                raise DataError("bad piece code 0 on an occupied square in record")
-            i += 1
-    rows = []
-    for r in range(7, -1, -1):
-        row, empty = "", 0
-        for f in range(8):
-            pc = board[r * 8 + f]
-            if not pc:
-                empty += 1
-                continue
-            if empty:
-                row += str(empty)
-                empty = 0
-            if pc >= len(PIECE_CHARS) or PIECE_CHARS[pc] == " ":
-                raise DataError(f"bad piece code {pc} in record")
-            row += PIECE_CHARS[pc]
-        rows.append(row + (str(empty) if empty else ""))
-    packed = int(rec["packed"])
-    stm = "b" if packed & 1 else "w"
-    castling = "".join(c for k, c in enumerate(_CASTLE_CHARS) if packed >> (1 + k) & 1) or "-"
-    ep_file = (packed >> 5) & 15
-    if ep_file > 8:
-        raise DataError(f"en-passant file {ep_file - 1} out of range in record")
-    ep = "-" if not ep_file else "abcdefgh"[ep_file - 1] + ("6" if stm == "w" else "3")
-    return f"{'/'.join(rows)} {stm} {castling} {ep} {packed >> 9} 1"
+    """The FEN of a record (the fullmove number, which the format does not
+    keep, is 1), by the engine's record codec.  DataError for what cannot be
+    decoded; training/validate.py checks the rest."""
+    from engine import record
+    try:
+        return record.fen(int(rec["occ"]), np.ascontiguousarray(rec["pieces"]), int(rec["packed"]))
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
 
 
 def white_score(rec) -> int:
@@ -280,8 +247,8 @@ def _map(path) -> Tuple[int, Optional[np.ndarray], Optional[str]]:
                                f"{RECORD.itemsize})")
     n = body // RECORD.itemsize
     if count is not None and n != count:
-        return version, None, (f"truncated (the header says {count} records, the file holds {n})"
-                               if n < count else f"{n - count} records after the {count} the header announces")
+        return version, None, (f"truncated (the header says {count} records, the file holds {n})" if n < count
+                               else f"{n - count} records after the {count} the header announces")
     recs = np.memmap(path, RECORD, "r", offset=hsize, shape=(n,)) if n else np.zeros(0, RECORD)
     if crc is not None:
         raw = recs.view(np.uint8)
@@ -483,7 +450,7 @@ def from_text(lines: Iterable[str]) -> np.ndarray:
         if abs(stm_score) >= MATE_SCORE - 1000:
             flags |= FLAG_MATE
             stm_score = MATE_SCORE if stm_score > 0 else -MATE_SCORE
-        out.append(pack_position(pos.fen(), stm_score, result, 0, flags | (FLAG_GAME_START if not out else 0)))
+        out.append(pack_position(pos, stm_score, result, 0, flags | (FLAG_GAME_START if not out else 0)))
         linenos.append(i)
     if not out:
         return np.zeros(0, RECORD)

@@ -59,7 +59,8 @@ class DatagenConfig:
     games: Optional[int] = None                #: ... or this many games
     nodes: Optional[int] = 5000                #: soft node limit per move
     depth: Optional[int] = None                #: or a depth limit per move
-    workers: Optional[int] = None              #: worker processes (None: every core; with `ray`, every CPU of the cluster)
+    #: worker processes (None: every core; with `ray`, every CPU of the cluster)
+    workers: Optional[int] = None
     random_plies: Optional[int] = None         #: random opening plies (default RANDOM_PLIES, 0 with a book)
     book: Optional[str] = None                 #: EPD/FEN file of openings
     eval: str = "bootstrap"                    #: "bootstrap" or a .nnue file
@@ -77,29 +78,20 @@ class GameRecord:
     reason: str
 
 
-def open_book(path):
+def open_book(path) -> Optional[List[str]]:
+    """The FENs of an EPD book (training/epd.py), None without one.  Checked
+    here, in the parent, so that a bad line is one clear error rather than a
+    traceback from every worker; ValueError naming the file and line."""
     if path is None:
         return None
     from engine.position import Position
-    fens = []
-    with open(path) as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            fen = " ".join(line.split()[:4]) + " 0 1"
-            # Checked here, in the parent, so a bad line is one clear error
-            # rather than a traceback from every worker.
-            try:
-                chess960 = Position(fen).chess960
-            except ValueError as exc:
-                raise ValueError(f"{path}:{lineno}: {exc}") from None
-            if chess960:
-                raise ValueError(f"{path}:{lineno}: Chess960 castling rights cannot be stored in the data format")
-            fens.append(fen)
-    if not fens:
-        raise ValueError(f"{path}: no positions")
-    return fens
+    from training.epd import read_epd
+    records = read_epd(path)
+    for rec in records:
+        if Position(rec.fen).chess960:
+            raise ValueError(f"{path}:{rec.line}: Chess960 castling rights cannot be stored "
+                             f"in the data format")
+    return [rec.fen for rec in records]
 
 
 @dataclass
@@ -129,7 +121,7 @@ def make_opening(rng: random.Random, searcher, cfg: DatagenConfig, book) -> Open
             continue
         searcher.clear()
         res = searcher.search(pos, Limits(depth=OPENING_CHECK_DEPTH))
-        if res.score_mate is None and abs(res.score_cp) <= OPENING_MAX_SCORE:
+        if not res.score.is_mate() and abs(res.score.cp) <= OPENING_MAX_SCORE:
             return Opening(start, moves)
     raise RuntimeError("could not find a balanced opening in 1000 tries")
 
@@ -142,7 +134,7 @@ def play_game(searcher, opening: Opening, cfg: DatagenConfig) -> GameRecord:
     from search.limits import Limits
     limits = Limits(depth=cfg.depth, soft_nodes=cfg.nodes if cfg.depth is None else None)
     searcher.clear()
-    fens, scores, plies, flags = [], [], [], []
+    recs: List[np.ndarray] = []      # the result is set once the game is over
     win_run = draw_run = 0
     result = None
     reason = ""
@@ -160,21 +152,18 @@ def play_game(searcher, opening: Opening, cfg: DatagenConfig) -> GameRecord:
                       else "fifty moves" if pos.halfmove_clock >= 100 else "repetition")
             break
         res = searcher.search(pos, limits)
-        fl = D.FLAG_GAME_START if not fens else 0
+        fl = D.FLAG_GAME_START if not recs else 0
         if pos.is_check():
             fl |= D.FLAG_IN_CHECK
-        if res.score_mate is not None:
+        if res.score.is_mate():
             fl |= D.FLAG_MATE
-            score = D.MATE_SCORE if res.score_mate > 0 else -D.MATE_SCORE
+            score = D.MATE_SCORE if res.score.mate > 0 else -D.MATE_SCORE
         else:
-            score = res.score_cp
+            score = res.score.cp
         best = res.bestmove
         if len(best) == 5 or pos.is_capture(best):
             fl |= D.FLAG_NOISY_BEST
-        fens.append(pos.fen())
-        scores.append(score)
-        plies.append(ply)
-        flags.append(fl)
+        recs.append(D.pack_position(pos, score, 0, ply, fl))
         if ply < len(opening.moves):
             pos.push_uci(opening.moves[ply])
             ply += 1
@@ -199,10 +188,9 @@ def play_game(searcher, opening: Opening, cfg: DatagenConfig) -> GameRecord:
             break
         pos.push_uci(best)
         ply += 1
-    recs = np.zeros(len(fens), D.RECORD)
-    for i in range(len(fens)):
-        recs[i] = D.pack_position(fens[i], scores[i], result, plies[i], flags[i])
-    return GameRecord(recs, result, reason)
+    out = np.array(recs, D.RECORD)
+    out["result"] = result
+    return GameRecord(out, result, reason)
 
 
 def _next_stream(out: Path) -> int:

@@ -13,16 +13,16 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
 from training import elo
+from training.match.engines import ladya_command
 
 # Ladya as a command line that works installed or from a checkout.
-LADYA_CMD = f"{shlex.quote(sys.executable)} -m engine"
+LADYA_CMD = shlex.join(ladya_command())
 
 FINISHED = re.compile(r"^Finished game (\d+) \((.+) vs (.+)\): (1-0|0-1|1/2-1/2) \{(.*)\}\s*$")
 # fastchess's own words for a forfeit (src/.../game termination messages)
@@ -107,7 +107,10 @@ def command(engine1: str, engine2: str, games: int, tc: Optional[str] = "10+0.1"
     """The fastchess command line of a match of `games` games (even: pairs)."""
     if games < 2 or games % 2:
         raise ValueError(f"games must be even and at least 2 (pairs), got {games}")
-    if openings is None or not Path(openings).is_file():
+    if openings is None:                # the book shipped in the package
+        from training import books
+        openings = str(books.default_book())
+    if not Path(openings).is_file():
         raise ValueError(f"openings file not found: {openings}")
     fc = binary()
     if fc is None:

@@ -12,8 +12,9 @@ A work directory holds everything::
 Generation 0 plays with the bootstrap evaluation; each later generation
 plays with the best net so far.  A new net is trained on the data of the
 last `window` generations (fine-tuning the best net, or from scratch), then
-plays a gating match in UCI games (training/match.py, openings from an EPD
-file, each played with both colours) against the best so far.  The gate is
+plays a gating match in UCI games (training/match, openings from an EPD
+file, by default the book shipped in training/books, each played with both
+colours) against the best so far.  The gate is
 an SPRT on the game pairs (pentanomial, training/elo.py): H0 elo <= `elo0`
 against H1 elo >= `elo1` with error rates `alpha` (promoting a net that is
 not better) and `beta` (rejecting one that is), the bounds in normalized
@@ -21,88 +22,98 @@ Elo by default (`sprt_model`, as fastchess and fishtest).  The match stops
 as soon as the SPRT decides, and the net is promoted only if H1 is
 accepted; a match that reaches `games` without a decision does not promote
 (the new net has not shown that it is better, and the best so far stays).
+Progress goes to the `training.loop` logger (the command line shows it).
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
-import sys
 import time
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from training import books
 from training import data as D
 from training import elo
+from training.epd import read_fens
 
+LOGGER = logging.getLogger(__name__)
 BOOTSTRAP = "bootstrap"
 
 
 @dataclass
 class LoopConfig:
-    workdir: str = "ladya-loop"                      #: work directory (resumed if it exists)
-    generations: int = 3                             #: generations to run in total
-    positions: int = 200_000                         #: self-play positions per generation
-    nodes: int = 5000                                #: soft node limit per self-play move
-    workers: Optional[int] = None                    #: self-play processes (default: every core, or every CPU of the --ray cluster)
-    ray: Optional[str] = None                        #: self-play on this Ray cluster ('auto', HOST:PORT; as ladya datagen --ray)
-    window: int = 3                                  #: train on the data of this many latest generations
-    epochs: int = 20                                 #: training epochs per generation
-    batch_size: int = 4096                           #: small batches: a generation's data needs many steps
-    lr: float = 4e-3
-    lam: float = 0.75                                #: lambda: weight of the search score in the target
-    hidden: int = 256
-    king_buckets: str = "full"                       #: king-square layout of the trained weight blocks (ladya train --king-buckets)
-    king_lr: float = 1.0                             #: learning-rate factor of the king-specific weights (0: king-independent net)
-    mirror: float = 0.5                              #: share of positions mirrored a<->h while training
-    activation: str = "screlu"                       #: screlu (squared clipped ReLU) | crelu
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)  #: trainer threads
-    fine_tune: bool = True                           #: start training from the best net (else from scratch)
-    games: int = 1000                                #: cap on the games of each gating match (even: pairs)
-    tc: str = "5+0.05"                               #: gating match time control, seconds+increment
-    concurrency: int = 1                             #: games played at once in the gating match
-    openings: Optional[str] = None                   #: EPD openings (default: ../shared/data/openings.epd)
-    elo0: float = 0.0                                #: gating SPRT H0: new net at most this much stronger (nElo; Elo if logistic)
-    elo1: float = 10.0                               #: gating SPRT H1: new net at least this much stronger (nElo; Elo if logistic)
-    sprt_model: str = elo.DEFAULT_SPRT_MODEL         #: gating SPRT model: normalized (as fastchess, fishtest) | logistic
-    alpha: float = 0.05                              #: gating SPRT: chance of promoting a net that is not stronger
-    beta: float = 0.05                               #: gating SPRT: chance of rejecting a net that is stronger
-    seed: int = 1
-    progress: bool = True
+    workdir: str = field(default="ladya-loop", metadata={"help": "work directory (resumed if it exists)"})
+    generations: int = field(default=3, metadata={"help": "generations to run in total"})
+    positions: int = field(default=200_000, metadata={"help": "self-play positions per generation"})
+    nodes: int = field(default=5000, metadata={"help": "soft node limit per self-play move"})
+    workers: Optional[int] = field(default=None, metadata={
+        "help": "self-play processes (default: every core, or every CPU of the --ray cluster)"})
+    ray: Optional[str] = field(default=None, metadata={
+        "help": "self-play on this Ray cluster ('auto', HOST:PORT; as ladya datagen --ray)"})
+    window: int = field(default=3, metadata={"help": "train on the data of this many latest generations"})
+    epochs: int = field(default=20, metadata={"help": "training epochs per generation"})
+    batch_size: int = field(default=4096, metadata={
+        "help": "small batches: a generation's data needs many steps"})
+    lr: float = field(default=4e-3, metadata={"help": "learning rate (peak, before the schedule)"})
+    lam: float = field(default=0.75, metadata={"help": "lambda: weight of the search score in the target"})
+    hidden: int = field(default=256, metadata={"help": "width of the hidden layer (a multiple of 32)"})
+    king_buckets: str = field(default="full", metadata={
+        "help": "king-square layout of the trained weight blocks (ladya train --king-buckets)"})
+    king_lr: float = field(default=1.0, metadata={
+        "help": "learning-rate factor of the king-specific weights (0: king-independent net)"})
+    mirror: float = field(default=0.5, metadata={"help": "share of positions mirrored a<->h while training"})
+    activation: str = field(default="screlu", metadata={"help": "screlu (squared clipped ReLU) | crelu"})
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1, metadata={"help": "trainer threads"})
+    fine_tune: bool = field(default=True, metadata={
+        "help": "start training from the best net (else from scratch)"})
+    games: int = field(default=1000, metadata={"help": "cap on the games of each gating match (even: pairs)"})
+    tc: str = field(default="5+0.05", metadata={"help": "gating match time control, seconds+increment"})
+    concurrency: int = field(default=1, metadata={"help": "games played at once in the gating match"})
+    openings: Optional[str] = field(default=None, metadata={
+        "help": "EPD book of the gating matches (default: the one shipped, training/books)"})
+    elo0: float = field(default=0.0, metadata={
+        "help": "gating SPRT H0: new net at most this much stronger (nElo; Elo if logistic)"})
+    elo1: float = field(default=10.0, metadata={
+        "help": "gating SPRT H1: new net at least this much stronger (nElo; Elo if logistic)"})
+    sprt_model: str = field(default=elo.DEFAULT_SPRT_MODEL, metadata={
+        "help": "gating SPRT model: normalized (as fastchess, fishtest) | logistic"})
+    alpha: float = field(default=0.05, metadata={
+        "help": "gating SPRT: chance of promoting a net that is not stronger"})
+    beta: float = field(default=0.05, metadata={
+        "help": "gating SPRT: chance of rejecting a net that is stronger"})
+    seed: int = field(default=1, metadata={
+        "help": "random seed (self-play, training, openings of the gating match)"})
+    progress: bool = field(default=True, metadata={"help": "show progress bars"})
 
 
-def _default_openings() -> Optional[str]:
-    here = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openings.epd"
-    return str(here) if here.exists() else None
-
-
-def match_record(tally, opponent: str, tc: str) -> dict:
-    """The generation record's account of a gating match (training/match.py's
-    Tally): games, pairs, the SPRT and the Elo from the pairs.  Records
-    written before the SPRT gate lack the pair and SPRT fields, and those
-    written before the SPRT's model was recorded used the logistic one."""
-    w, d, l = tally.w, tally.d, tally.l
-    if tally.pairs:
-        interval = elo.pentanomial_elo_interval(tally.ptnml)
-    elif tally.n:
-        interval = elo.elo_interval(w, d, l)
-    else:
-        interval = (0.0, -1000.0, 1000.0)
+def match_record(result, opponent: str, tc: str) -> dict:
+    """The generation record's account of a gating match (a
+    training.match.MatchResult): games, pairs, the SPRT and the Elo from the
+    pairs.  Records written before the SPRT gate lack the pair and SPRT
+    fields, and those written before the SPRT's model was recorded used the
+    logistic one."""
+    interval = result.elo() if result.played else (0.0, -1000.0, 1000.0)
     # A one-sided match has an infinite estimate: keep the log finite.
     e, lo, hi = (max(-1000.0, min(1000.0, x)) for x in interval)
-    s = tally.sprt
-    return {"opponent": opponent, "wins": w, "draws": d, "losses": l,
-            "pentanomial": list(tally.ptnml), "elo": e, "elo_low": lo, "elo_high": hi,
-            "los": elo.los(w, d, l), "tc": tc,
+    s = result.sprt
+    return {"opponent": opponent, "wins": result.wins, "draws": result.draws, "losses": result.losses,
+            "pentanomial": list(result.pentanomial), "elo": e, "elo_low": lo, "elo_high": hi,
+            "los": result.los(), "tc": tc,
             "sprt": {"elo0": s.elo0, "elo1": s.elo1, "alpha": s.alpha, "beta": s.beta,
                      "model": s.model},
-            "llr": tally.llr(), "llr_bounds": list(tally.bounds()), "decision": tally.decision}
+            "llr": result.llr(), "llr_bounds": list(result.bounds()), "decision": result.decision}
 
 
 class Loop:
-    def __init__(self, cfg: LoopConfig, log=print):
+    """The generations of one work directory.  `log` receives each progress
+    message (default: the `training.loop` logger at INFO)."""
+
+    def __init__(self, cfg: LoopConfig, log=None):
         self.cfg = cfg
-        self.log = log
+        self.log = LOGGER.info if log is None else log
         self.dir = Path(cfg.workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.state_path = self.dir / "state.json"
@@ -110,10 +121,9 @@ class Loop:
             self.state = json.loads(self.state_path.read_text())
         else:
             self.state = {"best": BOOTSTRAP, "best_elo": 0.0, "generations": []}
-        if cfg.openings is None:
-            cfg.openings = _default_openings()
-        if cfg.openings is None or not Path(cfg.openings).exists():
-            raise ValueError("give --openings FILE (an EPD file of opening positions)")
+        if cfg.openings is not None and not Path(cfg.openings).is_file():
+            raise ValueError(f"openings file not found: {cfg.openings} (--openings: an EPD file)")
+        read_fens(books.book(cfg.openings))   # a bad book fails now, not after the self-play
         if cfg.games < 2 or cfg.games % 2:
             raise ValueError(f"--games must be even and at least 2 (game pairs), got {cfg.games}")
         elo.check_sprt(cfg.elo0, cfg.elo1, cfg.alpha, cfg.beta, cfg.sprt_model)
@@ -165,19 +175,19 @@ class Loop:
         rec["seconds_train"] = time.time() - t0
 
     def match(self, g: int, rec: dict) -> None:
-        from training.match import Sprt, play_match
+        from training import match
         t0 = time.time()
         best = self.state["best"]
-        cmd = f"{sys.executable} -m engine"
-        sprt = Sprt(self.cfg.elo0, self.cfg.elo1, self.cfg.alpha, self.cfg.beta, self.cfg.sprt_model)
-        tally = play_match(
-            engine1=cmd, engine2=cmd,
-            options1={"EvalFile": rec["net"]}, options2={"EvalFile": best},
-            name1=f"gen-{g:03d}", name2=("bootstrap" if best == BOOTSTRAP else Path(best).parent.name),
+        result = match.play_match(match.MatchConfig(
+            engine1=match.EngineSpec(options={"EvalFile": rec["net"]}, name=f"gen-{g:03d}"),
+            engine2=match.EngineSpec(options={"EvalFile": best},
+                                     name="bootstrap" if best == BOOTSTRAP else Path(best).parent.name),
             games=self.cfg.games, tc=self.cfg.tc, concurrency=self.cfg.concurrency,
             openings=self.cfg.openings, seed=self.cfg.seed + g,
-            pgn=str(self.gen_dir(g) / "match.pgn"), sprt=sprt)
-        rec["match"] = match_record(tally, best, self.cfg.tc)
+            pgn=str(self.gen_dir(g) / "match.pgn"),
+            sprt=match.Sprt(self.cfg.elo0, self.cfg.elo1, self.cfg.alpha, self.cfg.beta,
+                            self.cfg.sprt_model)))
+        rec["match"] = match_record(result, best, self.cfg.tc)
         rec["seconds_match"] = time.time() - t0
         m = rec["match"]
         promoted = m["decision"] == "H1"
@@ -187,7 +197,7 @@ class Loop:
             self.state["best_elo"] = self.state.get("best_elo", 0.0) + m["elo"]
         rec["best_elo_after"] = self.state["best_elo"]
         verdict = {"H1": "H1 accepted: promoted", "H0": "H0 accepted: not promoted",
-                   None: f"no decision in {tally.n} games: not promoted"}[m["decision"]]
+                   None: f"no decision in {result.played} games: not promoted"}[m["decision"]]
         self.log(f"gen {g}: +{m['wins']} ={m['draws']} -{m['losses']}, Ptnml {m['pentanomial']}, "
                  f"Elo {m['elo']:+.0f} [{m['elo_low']:+.0f}, {m['elo_high']:+.0f}], "
                  f"LLR {m['llr']:.2f} ({m['llr_bounds'][0]:.2f}, {m['llr_bounds'][1]:.2f}) -> {verdict}")

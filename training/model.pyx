@@ -39,20 +39,20 @@ cimport cython
 from cython.parallel cimport prange
 from libc.math cimport exp, log, log1p, fabs
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint64_t, int8_t, int16_t
-from nnue.features cimport halfkp_index, HALFKP_FEATURES
-from engine.bitboard cimport pop_lsb
+from nnue.features cimport halfkp_index, HALFKP_FEATURES, KING_BLOCK, MAX_ACTIVE_FEATURES
+from engine.record cimport unpack_pieces, RECORD_MAX_PIECES
 from training.float_kernels cimport lyf, lyf_select
 
 import numpy as np
 
 cdef enum:
-    MAX_FEATURES = 32
-    KING_FREE = 640
-    CHUNK = 64          # samples per partial sum of gB/gC: fixed, so that the
-                        # sums do not depend on the thread count
+    # samples per partial sum of gB/gC: fixed, so that the sums do not depend
+    # on the thread count
+    CHUNK = 64
     PARALLEL_ROWS = 4096    # fewer rows than this are not worth waking a thread for
-    SHARD_COUNT = 4     # slices of a batch with their own gradient rows (at most
-                        # this many threads work on a batch at once)
+    # slices of a batch with their own gradient rows (at most this many
+    # threads work on a batch at once)
+    SHARD_COUNT = 4
 
 cdef enum:
     K_MSE = 0       # MSE of the win probability against the WDL target (default)
@@ -71,15 +71,16 @@ SHARDS = SHARD_COUNT
 def encode_records(recs, mirror=None, remap=None):
     """Feature indices and labels of data records (training/data.py RECORD).
 
-    Returns (stm [N,32] int32, nstm [N,32] int32, score [N] float32 from the
-    side to move's view, result [N] float32 in {0, 0.5, 1} from the side to
-    move's view); unused slots are -1.  Feature indices come from
+    Returns (stm [N, MAX_ACTIVE_FEATURES] int32, nstm [N, MAX_ACTIVE_FEATURES]
+    int32, score [N] float32 from the side to move's view, result [N] float32
+    in {0, 0.5, 1} from the side to move's view); unused slots are -1.  Feature indices come from
     nnue/features.pxd, the engine's own definition.  `mirror` (optional
     [N] bool) encodes the flagged positions mirrored left to right (file a
     <-> h): the same evaluation, since the features do not see castling
     rights, with the kings on other squares (training augmentation).
     `remap` (optional int32 [40960], training/buckets.py) maps each HalfKP
-    index to the row the trainer fits (king buckets)."""
+    index to the row the trainer fits (king buckets).  The pieces are
+    decoded by the record codec's unpack_pieces (engine/record.pyx)."""
     cdef Py_ssize_t n = len(recs)
     mirror_a = np.zeros(n, np.uint8) if mirror is None else \
         np.ascontiguousarray(mirror, dtype=np.bool_).view(np.uint8)
@@ -97,8 +98,8 @@ def encode_records(recs, mirror=None, remap=None):
     cdef const uint16_t[::1] packed = np.ascontiguousarray(recs["packed"], dtype=np.uint16)
     cdef const int16_t[::1] score = np.ascontiguousarray(recs["score"], dtype=np.int16)
     cdef const int8_t[::1] result = np.ascontiguousarray(recs["result"], dtype=np.int8)
-    stm_a = np.full((n, MAX_FEATURES), -1, np.int32)
-    nstm_a = np.full((n, MAX_FEATURES), -1, np.int32)
+    stm_a = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
+    nstm_a = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
     score_a = np.empty(n, np.float32)
     result_a = np.empty(n, np.float32)
     cdef int32_t[:, ::1] stm = stm_a
@@ -106,35 +107,25 @@ def encode_records(recs, mirror=None, remap=None):
     cdef float[::1] sc = score_a
     cdef float[::1] res = result_a
     cdef Py_ssize_t i, bad = -1
-    cdef int sq, k, code, side, j_s, j_n, c
+    cdef int k, side, j_s, j_n, c
     cdef int kings[2]
-    cdef int sqs[32]
-    cdef int codes[32]
+    cdef int sqs[RECORD_MAX_PIECES]
+    cdef int codes[RECORD_MAX_PIECES]
     cdef int count
-    cdef uint64_t o
     with nogil:
         for i in range(n):
-            o = occ[i]
             fx = 7 if flip[i] else 0
-            count = 0
+            count = unpack_pieces(occ[i], &pieces[i, 0], sqs, codes)
+            if count < 0:
+                bad = i
+                break
             kings[0] = kings[1] = -1
-            while o:
-                sq = pop_lsb(&o)
-                if count >= 32:
-                    bad = i
-                    break
-                code = (pieces[i, count >> 1] >> (4 * (count & 1))) & 15
-                if code == 0 or code == 7 or code == 8 or code == 15:
-                    bad = i
-                    break
-                sq = sq ^ fx
-                if (code & 7) == 6:
-                    if kings[code >> 3] != -1:
+            for k in range(count):
+                sqs[k] = sqs[k] ^ fx
+                if (codes[k] & 7) == 6:
+                    if kings[codes[k] >> 3] != -1:
                         bad = i
-                    kings[code >> 3] = sq
-                sqs[count] = sq
-                codes[count] = code
-                count += 1
+                    kings[codes[k] >> 3] = sqs[k]
             if bad != -1 or kings[0] == -1 or kings[1] == -1:
                 bad = i
                 break
@@ -218,7 +209,7 @@ cdef inline float sample_loss(float y, float t, float score, int kind, double K,
 cdef inline int active(const int32_t* idx) noexcept nogil:
     """The number of features in a slot list (filled from the first, -1 after)."""
     cdef int k = 0
-    while k < MAX_FEATURES and idx[k] >= 0:
+    while k < MAX_ACTIVE_FEATURES and idx[k] >= 0:
         k += 1
     return k
 
@@ -288,10 +279,12 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
         raise ValueError(f"unknown activation {activation}")
     if loss_kind not in (K_MSE, K_CP, K_HUBER, K_CE):
         raise ValueError(f"unknown loss {loss_kind}")
-    if n < 1 or nstm.shape[0] != n or score.shape[0] < n or target.shape[0] < n:
+    if stm.shape[1] != MAX_ACTIVE_FEATURES or nstm.shape[1] != MAX_ACTIVE_FEATURES or nstm.shape[0] != n:
+        raise ValueError(f"stm and nstm must be [N, {MAX_ACTIVE_FEATURES}] (encode_records)")
+    if n < 1 or score.shape[0] < n or target.shape[0] < n:
         raise ValueError("the batch's arrays do not match")
-    if B.shape[0] != T * H or P.shape[0] != T * KING_FREE or P.shape[1] != H or A.shape[1] != H \
-            or nrows % (T * KING_FREE) or gA.shape[0] != nrows or gP.shape[0] != P.shape[0] \
+    if B.shape[0] != T * H or P.shape[0] != T * KING_BLOCK or P.shape[1] != H or A.shape[1] != H \
+            or nrows % (T * KING_BLOCK) or gA.shape[0] != nrows or gP.shape[0] != P.shape[0] \
             or gB.shape[0] != B.shape[0] or gC.shape[0] != 2 * H or touched.shape[0] != nrows:
         raise ValueError("parameter or gradient shapes do not match "
                          f"({'separate' if separate else 'shared'} transformer, hidden {H})")
@@ -303,7 +296,7 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     cdef double[::1] lossv = scratch.get("loss", (n,), np.float64)
     cdef float[::1] dy = scratch.get("dy", (n,), np.float32)
     cdef float[:, ::1] acc = scratch.get("acc", (SHARD_COUNT, 2 * H), np.float32)
-    cdef int32_t[:, ::1] cidx = scratch.get("cidx", (SHARD_COUNT, 2 * MAX_FEATURES), np.int32)
+    cdef int32_t[:, ::1] cidx = scratch.get("cidx", (SHARD_COUNT, 2 * MAX_ACTIVE_FEATURES), np.int32)
 
     # 0. the feature counts, and the rows the batch uses: ascending, numbered 0..U-1
     with nogil:
@@ -330,7 +323,7 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
         fused = scratch.get("fused", (U, H), np.float32)
         for u in prange(U, nogil=True, num_threads=row_threads, schedule="static"):
             r = rows[u]
-            lyf.row_sum(&fused[u, 0], &A[r, 0], &P[(r // R) * KING_FREE + r % KING_FREE, 0], H)
+            lyf.row_sum(&fused[u, 0], &A[r, 0], &P[(r // R) * KING_BLOCK + r % KING_BLOCK, 0], H)
     if backward:
         parts = scratch.get("parts", (SHARD_COUNT, U, H), np.float32, zeroed=True, axis=1)
         gCp = scratch.get("gC", (nchunks, 2 * H), np.float32)
@@ -357,10 +350,10 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                 for j in range(cs):
                     ci[j] = slot[stm[i, j]]
                 for j in range(cn):
-                    ci[MAX_FEATURES + j] = slot[noff + nstm[i, j]]
+                    ci[MAX_ACTIVE_FEATURES + j] = slot[noff + nstm[i, j]]
                 if factorized:
                     lyf.accumulate(ws, &B[0], &fused[0, 0], H, ci, cs, H)
-                    lyf.accumulate(wn, &B[boff], &fused[0, 0], H, ci + MAX_FEATURES, cn, H)
+                    lyf.accumulate(wn, &B[boff], &fused[0, 0], H, ci + MAX_ACTIVE_FEATURES, cn, H)
                 else:
                     lyf.accumulate(ws, &B[0], &A[0, 0], H, &stm[i, 0], cs, H)
                     lyf.accumulate(wn, &B[boff], &A[noff, 0], H, &nstm[i, 0], cn, H)
@@ -375,7 +368,7 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                     else:
                         lyf.row_add2(&gBp[c, 0], ws, wn, H)
                     lyf.scatter(&parts[k, 0, 0], H, ci, cs, ws, H)
-                    lyf.scatter(&parts[k, 0, 0], H, ci + MAX_FEATURES, cn, wn, H)
+                    lyf.scatter(&parts[k, 0, 0], H, ci + MAX_ACTIVE_FEATURES, cn, wn, H)
     for i in range(n):
         loss += lossv[i]
         gd += dy[i]
@@ -391,14 +384,14 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     # factorizer row q gets the sum over its king blocks (rows q + 640 k), in
     # ascending row order
     if factorized:
-        for q in prange(T * KING_FREE, nogil=True, num_threads=row_threads, schedule="static"):
-            r = (q // KING_FREE) * R + q % KING_FREE
-            while r < (q // KING_FREE + 1) * R:
+        for q in prange(T * KING_BLOCK, nogil=True, num_threads=row_threads, schedule="static"):
+            r = (q // KING_BLOCK) * R + q % KING_BLOCK
+            while r < (q // KING_BLOCK + 1) * R:
                 if used[r]:
                     used[r] = 0
                     touched[r] = 1
                     lyf.reduce(&gA[r, 0], &gP[q, 0], &parts[0, slot[r], 0], cap * H, SHARD_COUNT, H)
-                r = r + KING_FREE
+                r = r + KING_BLOCK
     else:
         for u in prange(U, nogil=True, num_threads=row_threads, schedule="static"):
             r = rows[u]
@@ -422,10 +415,12 @@ def accumulators(float[:, ::1] A, float[:, ::1] P, float[::1] B, const int32_t[:
     out_a = np.empty((n, 2 * H), np.float32)
     cdef float[:, ::1] out = out_a
     cdef float[:, ::1] W = A
+    if stm.shape[1] != MAX_ACTIVE_FEATURES or nstm.shape[1] != MAX_ACTIVE_FEATURES or nstm.shape[0] != n:
+        raise ValueError(f"stm and nstm must be [N, {MAX_ACTIVE_FEATURES}] (encode_records)")
     if factorized:
         W = np.empty((A.shape[0], H), np.float32)
         for r in range(A.shape[0]):
-            lyf.row_sum(&W[r, 0], &A[r, 0], &P[(r // R) * KING_FREE + r % KING_FREE, 0], H)
+            lyf.row_sum(&W[r, 0], &A[r, 0], &P[(r // R) * KING_BLOCK + r % KING_BLOCK, 0], H)
     for i in range(n):
         lyf.accumulate(&out[i, 0], &B[0], &W[0, 0], H, &stm[i, 0], active(&stm[i, 0]), H)
         lyf.accumulate(&out[i, H], &B[boff], &W[noff, 0], H, &nstm[i, 0], active(&nstm[i, 0]), H)
@@ -437,4 +432,5 @@ def wdl_target(score, result, double lam=1.0, double K=400.0):
 
     lambda weights the search score; 1 - lambda weights the game result."""
     score = np.asarray(score, np.float64)
-    return (lam / (1.0 + np.exp(-score / K)) + (1.0 - lam) * np.asarray(result, np.float64)).astype(np.float32)
+    return (lam / (1.0 + np.exp(-score / K))
+            + (1.0 - lam) * np.asarray(result, np.float64)).astype(np.float32)

@@ -47,7 +47,7 @@ def step_rows(float[:, ::1] param, float[:, ::1] grad, float[:, ::1] m, float[:,
     cdef double bc2 = 1.0 - beta2 ** step if kind == 3 else 1.0
     cdef float lr_t = lr * sqrt(bc2) / bc1 if kind == 3 else lr
     cdef bint all_rows = touched is None
-    cdef float b1 = beta1, b2 = beta2, e = eps, c = clip, l = lr
+    cdef float b1 = beta1, b2 = beta2, e = eps, c = clip, lr_f = lr
     if rows * cols < PARALLEL_CELLS:
         threads = 1
     for r in prange(rows, nogil=True, num_threads=threads, schedule="static"):
@@ -63,15 +63,15 @@ def step_rows(float[:, ::1] param, float[:, ::1] grad, float[:, ::1] m, float[:,
             g = grad[r, j]
             grad[r, j] = 0.0
             if kind == 0:
-                x = param[r, j] - l * g
+                x = param[r, j] - lr_f * g
             elif kind == 1:
                 mm = b1 * m[r, j] + g
                 m[r, j] = mm
-                x = param[r, j] - l * mm
+                x = param[r, j] - lr_f * mm
             else:
                 vv = b2 * v[r, j] + (1.0 - b2) * g * g
                 v[r, j] = vv
-                x = param[r, j] - l * g / (sqrt(vv) + e)
+                x = param[r, j] - lr_f * g / (sqrt(vv) + e)
             if x > c:
                 x = c
             elif x < -c:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.buckets import BLOCK
+from nnue.features import KING_BLOCK
 from nnue.format import (ACTIVATION_CRELU, FloatNet, QuantizedNet, QA, QB, SCALE,
                          output_bias_scale, write_net)
 
@@ -26,7 +26,7 @@ def fold(A: np.ndarray, P: np.ndarray | None) -> np.ndarray:
     """HalfKP weights with the king-independent factor folded in."""
     if P is None:
         return A
-    return A + P[np.arange(A.shape[0]) % BLOCK]
+    return A + P[np.arange(A.shape[0]) % KING_BLOCK]
 
 
 def to_float_net(A, P, B, C, d, activation: int = ACTIVATION_CRELU, buckets=None) -> FloatNet:

@@ -96,7 +96,8 @@ class _Run:
         self.actor_class = ray.remote(num_cpus=1, max_restarts=0, scheduling_strategy="SPREAD")(SelfPlayActor)
         # What a lost actor or node raises (the names Ray 2.9 lacks are left out).
         self.lost_errors = tuple(getattr(ray.exceptions, name) for name in
-                                 ("RayActorError", "ActorUnavailableError", "ObjectLostError", "NodeDiedError")
+                                 ("RayActorError", "ActorUnavailableError", "ObjectLostError",
+                                  "NodeDiedError")
                                  if hasattr(ray.exceptions, name))
         self.actors: Dict[int, object] = {}      # worker number -> actor handle
         self.starting: Dict[object, int] = {}    # ready call of an actor not started yet -> its number
@@ -200,7 +201,8 @@ def run_on_cluster(cfg: G.DatagenConfig) -> dict:
         try:
             ray.init(address=cfg.ray, logging_level=logging.WARNING)
         except Exception as exc:        # Ray raises ConnectionError, ValueError, ... naming the cause
-            raise RuntimeError(f"cannot connect to the Ray cluster at {cfg.ray}: {_first_line(exc)}") from None
+            raise RuntimeError(f"cannot connect to the Ray cluster at {cfg.ray}: "
+                               f"{_first_line(exc)}") from None
     try:
         workers = cfg.workers or int(ray.cluster_resources().get("CPU", 0))
         if cfg.games is not None:

@@ -217,9 +217,7 @@ def run(cfg: SpsaConfig, runner: Optional[Runner] = None, max_steps: Optional[in
 def fastchess_runner(cfg: SpsaConfig) -> Runner:
     """Games through fastchess with the tuning options of Ladya (LADYA_TUNE=1)."""
     from training import fastchess
-    book = cfg.book
-    if book is None:
-        raise ValueError("--book is needed: an EPD file of openings, e.g. ../shared/data/openings.epd")
+    book = cfg.book                     # None: the book shipped in training/books
     engine = cfg.engine or fastchess.LADYA_CMD
     env = dict(os.environ, LADYA_TUNE="1")
 

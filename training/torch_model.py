@@ -36,7 +36,7 @@ import torch
 
 from nnue.format import ACTIVATIONS, ACTIVATION_SCRELU, SCALE
 from training import quantize as Q
-from training.buckets import BLOCK
+from nnue.features import KING_BLOCK
 
 DEVICE_TYPES = ("cpu", "cuda")
 FIRST_MOMENT = ("momentum", "adam")     # the optimizers that keep m
@@ -215,13 +215,14 @@ class TorchModel:
         gA = segment_sum(inv.reshape(-1), source.reshape(-1), len(rows) + 1, da.view(2 * n, H))[:-1]
         gP = None
         if self.cfg.factorizer:
-            gP = segment_sum(self.factor_rows(rows), torch.arange(len(rows), device=dev), self.T * BLOCK, gA)
+            gP = segment_sum(self.factor_rows(rows), torch.arange(len(rows), device=dev),
+                             self.T * KING_BLOCK, gA)
         self.grad = Gradients(rows, gA, gP, gB, gC, gd)
         return loss
 
     def factor_rows(self, rows):
         """The factorizer row of each transformer row (its transformer's P)."""
-        return torch.div(rows, self.R, rounding_mode="floor") * BLOCK + rows % BLOCK
+        return torch.div(rows, self.R, rounding_mode="floor") * KING_BLOCK + rows % KING_BLOCK
 
     def _loss(self, y, score, target, kind: str):
         """dL/dy of each sample (float32, already divided by N) and the mean

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass, field, asdict
@@ -34,11 +35,14 @@ import numpy as np
 
 from training import data as D
 from training import quantize as Q
-from training.buckets import BLOCK, layout
+from nnue.features import KING_BLOCK
+from training.buckets import layout
 from training.model import forward_backward, encode_records, wdl_target, LOSSES, Scratch
 from training.optim import step_rows, OPTIMIZERS
 from training.sources import parse_sources, epoch_order
 from nnue.format import ACTIVATIONS, SCALE
+
+LOGGER = logging.getLogger(__name__)
 
 NATIVE = "native"       #: --device of the Cython trainer (the default)
 LOSS_ALIASES = {"wdl": "mse"}      #: older --loss names (checkpoints and commands keep working)
@@ -49,39 +53,61 @@ NOT_EXPORTABLE = ("a net with separate transformers cannot be exported: the engi
 
 @dataclass
 class TrainConfig:
-    data: List[str] = field(default_factory=list)   #: data directories and files (.ldat, or the .txt text format), the union; PATH:WEIGHT draws a source's positions WEIGHT times per epoch on average (default 1)
-    out: str = "net.nnue"                            #: exported net
-    epochs: int = 10
-    batch_size: int = 16384
-    lr: float = 1e-3                                 #: learning rate (peak, before the schedule)
-    optimizer: str = "adam"                          #: sgd | momentum | rmsprop | adam
-    beta1: float = 0.9                               #: Adam beta1 / momentum coefficient
-    beta2: float = 0.999                             #: Adam beta2 / RMSProp decay
-    eps: float = 1e-8
-    lam: float = 0.75                                #: lambda: weight of the search score (1 - lambda: game result)
-    K: float = 400.0                                 #: centipawns per logit in the sigmoid
-    loss: str = "mse"                                #: mse (squared error of the win probability against the WDL target) | huber (Huber loss of that error) | ce (cross-entropy of the win probability against the WDL target, less the target's entropy) | cp (squared error of the score in centipawns / 400)
-    huber_delta: float = 0.1                         #: huber: the error in win probability beyond which the loss grows linearly
-    schedule: str = "cosine"                         #: constant | step | cosine
-    step_every: int = 4                              #: step schedule: epochs per decay
-    step_gamma: float = 0.3                          #: step schedule: decay factor
-    hidden: int = 256
-    activation: str = "screlu"                       #: screlu (squared clipped ReLU) | crelu (clipped ReLU)
-    factorizer: bool = True                          #: king-independent virtual features
-    separate_transformers: bool = False              #: the design notes' variant: the side not to move gets a transformer of its own (A2, B2; the engine cannot run it, so nothing is exported)
-    init: Optional[str] = None                       #: start from this .nnue (fine-tuning)
-    val_fraction: float = 0.05
-    min_ply: int = D.MIN_PLY                         #: skip the first plies of each game
-    strict: bool = False                             #: stop at damaged data (default: skip it with a warning)
-    king_buckets: str = "full"                       #: king-square layout of the weight blocks: none | full | mirror4 | mirror8 | mirror16 | mirror32 (training/buckets.py)
-    king_lr: float = 1.0                             #: learning-rate factor of the king-specific rows A (0 freezes them: with the factorizer, a king-independent net)
-    mirror: float = 0.5                              #: share of training positions mirrored a<->h each epoch (augmentation; 0 = off)
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
-    device: str = NATIVE                             #: native (the Cython trainer) | cpu | cuda | cuda:N (the same model in PyTorch: pip install 'ladya[gpu]')
-    seed: int = 1
-    run_dir: Optional[str] = None                    #: checkpoints and plots (default: OUT.run/)
-    resume: bool = False
-    progress: bool = True
+    data: List[str] = field(default_factory=list, metadata={
+        "help": "data files or directories (.ldat, or .txt text format), the union; PATH:WEIGHT draws a "
+                "source's positions WEIGHT times per epoch on average (default 1)"})
+    out: str = field(default="net.nnue", metadata={"help": "exported net"})
+    epochs: int = field(default=10, metadata={"help": "passes over the training data"})
+    batch_size: int = field(default=16384, metadata={"help": "positions per optimizer step"})
+    lr: float = field(default=1e-3, metadata={"help": "learning rate (peak, before the schedule)"})
+    optimizer: str = field(default="adam", metadata={"help": "sgd | momentum | rmsprop | adam"})
+    beta1: float = field(default=0.9, metadata={"help": "Adam beta1 / momentum coefficient"})
+    beta2: float = field(default=0.999, metadata={"help": "Adam beta2 / RMSProp decay"})
+    eps: float = field(default=1e-8, metadata={"help": "optimizer epsilon (Adam, RMSProp)"})
+    lam: float = field(default=0.75, metadata={
+        "help": "lambda: weight of the search score (1 - lambda: game result)"})
+    K: float = field(default=400.0, metadata={"help": "centipawns per logit in the sigmoid"})
+    loss: str = field(default="mse", metadata={
+        "help": "mse (squared error of the win probability against the WDL target) | huber (Huber loss of "
+                "that error) | ce (cross-entropy of the win probability against the WDL target, less the "
+                "target's entropy) | cp (squared error of the score in centipawns / 400)"})
+    huber_delta: float = field(default=0.1, metadata={
+        "help": "huber: the error in win probability beyond which the loss grows linearly"})
+    schedule: str = field(default="cosine", metadata={"help": "constant | step | cosine"})
+    step_every: int = field(default=4, metadata={"help": "step schedule: epochs per decay"})
+    step_gamma: float = field(default=0.3, metadata={"help": "step schedule: decay factor"})
+    hidden: int = field(default=256, metadata={"help": "width of the hidden layer (a multiple of 32)"})
+    activation: str = field(default="screlu", metadata={
+        "help": "screlu (squared clipped ReLU) | crelu (clipped ReLU)"})
+    factorizer: bool = field(default=True, metadata={"help": "king-independent virtual features"})
+    separate_transformers: bool = field(default=False, metadata={
+        "help": "the design notes' variant: the side not to move gets a transformer of its own (A2, B2; "
+                "the engine cannot run it, so nothing is exported)"})
+    init: Optional[str] = field(default=None, metadata={"help": "start from this .nnue (fine-tuning)"})
+    val_fraction: float = field(default=0.05, metadata={
+        "help": "share of the positions held out for validation"})
+    min_ply: int = field(default=D.MIN_PLY, metadata={"help": "skip the first plies of each game"})
+    strict: bool = field(default=False, metadata={
+        "help": "stop at damaged data (default: skip it with a warning)"})
+    king_buckets: str = field(default="full", metadata={
+        "help": "king-square layout of the weight blocks: none | full | mirror4 | mirror8 | mirror16 | "
+                "mirror32 (training/buckets.py)"})
+    king_lr: float = field(default=1.0, metadata={
+        "help": "learning-rate factor of the king-specific rows A (0 freezes them: with the factorizer, a "
+                "king-independent net)"})
+    mirror: float = field(default=0.5, metadata={
+        "help": "share of training positions mirrored a<->h each epoch (augmentation; 0 = off)"})
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1, metadata={"help": "trainer threads"})
+    device: str = field(default=NATIVE, metadata={
+        "help": "native (the Cython trainer) | cpu | cuda | cuda:N (the same model in PyTorch: pip "
+                "install 'ladya[gpu]')"})
+    seed: int = field(default=1, metadata={
+        "help": "random seed (initial weights, shuffling, validation split)"})
+    run_dir: Optional[str] = field(default=None, metadata={
+        "help": "checkpoints and plots (default: OUT.run/)"})
+    resume: bool = field(default=False, metadata={
+        "help": "continue from the checkpoint in the run directory"})
+    progress: bool = field(default=True, metadata={"help": "show a progress bar"})
 
 
 class Model:
@@ -99,13 +125,13 @@ class Model:
         # king squares) and the king-specific A starts at zero: rows that
         # the data never reaches then add no noise to the evaluation, and
         # they stay exact copies of P in the export, which packs them away.
-        noise = rng.standard_normal((T * (BLOCK if cfg.factorizer else rows), H)) * 0.01
+        noise = rng.standard_normal((T * (KING_BLOCK if cfg.factorizer else rows), H)) * 0.01
         if cfg.factorizer:
             self.A = np.zeros((T * rows, H), np.float32)
             self.P = noise.astype(np.float32)
         else:
             self.A = noise.astype(np.float32)
-            self.P = np.zeros((T * BLOCK, H), np.float32)
+            self.P = np.zeros((T * KING_BLOCK, H), np.float32)
         self.B = np.full(T * H, 0.5, np.float32)
         self.C = (rng.standard_normal(2 * H) * (1.0 / np.sqrt(2 * H))).astype(np.float32)
         self.d = np.zeros(1, np.float32)
@@ -121,7 +147,7 @@ class Model:
             # folded already; a layout with fewer blocks takes their means;
             # separate transformers both start as the net's one
             self.A = np.tile(self.buckets.contract(f.A).astype(np.float32), (T, 1))
-            self.P = np.zeros((T * BLOCK, H), np.float32)
+            self.P = np.zeros((T * KING_BLOCK, H), np.float32)
             self.B = np.tile(f.B.astype(np.float32), T)
             self.C = f.C.astype(np.float32)
             self.d[0] = f.d
@@ -308,8 +334,9 @@ class Trainer:
         stm, nstm, score, target = batch
         loss, g = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target,
                                    m.gA, m.gP, m.gB, m.gC, m.touched, self._scratch,
-                                   LOSSES[kind or cfg.loss], cfg.K, SCALE, cfg.factorizer, cfg.threads, backward,
-                                   ACTIVATIONS[cfg.activation], cfg.huber_delta, cfg.separate_transformers)
+                                   LOSSES[kind or cfg.loss], cfg.K, SCALE, cfg.factorizer, cfg.threads,
+                                   backward, ACTIVATIONS[cfg.activation], cfg.huber_delta,
+                                   cfg.separate_transformers)
         if backward:
             self._gd = g
         return loss
@@ -377,7 +404,8 @@ class Trainer:
         rec = {"epoch": self.epoch, "train_loss": total / max(count, 1), "val_loss": val,
                # the MSE of the win probability too, which compares runs with different losses
                "val_mse": val if cfg.loss == "mse" else self.validation_loss("mse"),
-               "positions_per_second": count / elapsed, "seconds": elapsed, "lr": _lr(cfg, self.epoch - 1, 0.0)}
+               "positions_per_second": count / elapsed, "seconds": elapsed,
+               "lr": _lr(cfg, self.epoch - 1, 0.0)}
         self.history.append(rec)
         return rec
 
@@ -449,8 +477,10 @@ class Trainer:
         return {"quantization_error": qerr, "eval_difference": Q.eval_difference(fnet, qnet, fens)}
 
 
-def train(cfg: TrainConfig, log=print) -> dict:
-    """Run the whole training as configured; returns the final report."""
+def train(cfg: TrainConfig, log=None) -> dict:
+    """Run the whole training as configured; returns the final report.
+    `log` receives each progress message (default: this module's logger at INFO)."""
+    log = LOGGER.info if log is None else log
     t = Trainer(cfg)
     left_out = t.data_report.summary()
     log(f"data: {len(t.train)} training and {len(t.val)} validation positions"
