@@ -19,10 +19,11 @@ cdef struct MovePicker:
     Move tt_move
     Move killer1, killer2, counter
     bint skip_quiets
+    bint qs_checks                 # quiescence: quiet checks after the captures
 
 cdef void picker_init_main(MovePicker* mp, const Board* b, const History* hist, Move tt_move,
                            Move killer1, Move killer2, Move counter,
                            const int16_t* cont1, const int16_t* cont2) noexcept nogil
 cdef void picker_init_qs(MovePicker* mp, const Board* b, const History* hist, Move tt_move,
-                         const int16_t* cont1, const int16_t* cont2) noexcept nogil
+                         const int16_t* cont1, const int16_t* cont2, bint checks) noexcept nogil
 cdef Move next_move(MovePicker* mp) noexcept nogil

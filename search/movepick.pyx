@@ -1,10 +1,14 @@
 from engine.types cimport (Move, MOVE_NONE, PAWN, QUEEN, MT_PROMOTION, MT_EN_PASSANT,
                            move_from, move_to, move_kind, promotion_type, type_of)
-from engine.board cimport Board, is_capture
+from engine.board cimport Board, is_capture, gives_check
 from engine.movegen cimport generate_moves, is_legal_move, GEN_NOISY, GEN_QUIET
 from engine.see cimport PIECE_VALUE, see_ge
 from search.history cimport History
 from libc.stdint cimport int16_t
+from libc.stdlib cimport calloc, free
+from libc.string cimport memset
+from engine.notation cimport move_to_uci
+from engine.position cimport Position
 
 cdef enum:
     ST_TT = 0
@@ -23,6 +27,8 @@ cdef enum:
     ST_QS_TT = 20
     ST_QS_GEN = 21
     ST_QS_NOISY = 22
+    ST_QS_GEN_CHECKS = 23
+    ST_QS_CHECKS = 24
 
 
 cdef inline bint is_quiet(const Board* b, Move m) noexcept nogil:
@@ -38,6 +44,7 @@ cdef void picker_init_main(MovePicker* mp, const Board* b, const History* hist, 
     mp.cont2 = cont2
     mp.n = mp.cur = mp.n_bad = mp.cur_bad = 0
     mp.skip_quiets = False
+    mp.qs_checks = False
     mp.tt_move = tt_move if (tt_move and is_legal_move(b, tt_move)) else MOVE_NONE
     mp.killer1 = killer1
     mp.killer2 = killer2
@@ -49,10 +56,12 @@ cdef void picker_init_main(MovePicker* mp, const Board* b, const History* hist, 
 
 
 cdef void picker_init_qs(MovePicker* mp, const Board* b, const History* hist, Move tt_move,
-                         const int16_t* cont1, const int16_t* cont2) noexcept nogil:
+                         const int16_t* cont1, const int16_t* cont2, bint checks) noexcept nogil:
     picker_init_main(mp, b, hist, tt_move, MOVE_NONE, MOVE_NONE, MOVE_NONE, cont1, cont2)
     if not b.st.checkers:
-        # Quiescence looks only at captures and promotions.
+        # Quiescence looks at captures and promotions, and with `checks` then
+        # at quiet checks (a quiet TT move is tried in their stage).
+        mp.qs_checks = checks
         if mp.tt_move and is_quiet(b, mp.tt_move):
             mp.tt_move = MOVE_NONE
         mp.stage = ST_QS_TT if mp.tt_move else ST_QS_GEN
@@ -200,7 +209,48 @@ cdef Move next_move(MovePicker* mp) noexcept nogil:
                 m = pick_best(mp)
                 if m != mp.tt_move:
                     return m
+            mp.stage = ST_QS_GEN_CHECKS if mp.qs_checks else ST_DONE
+
+        elif mp.stage == ST_QS_GEN_CHECKS:
+            mp.n = generate_moves(b, mp.moves, GEN_QUIET)
+            start = 0
+            for i in range(mp.n):
+                if gives_check(b, mp.moves[i]):
+                    mp.moves[start] = mp.moves[i]
+                    start += 1
+            mp.n = start
+            mp.cur = 0
+            score_quiets(mp, 0)
+            mp.stage = ST_QS_CHECKS
+
+        elif mp.stage == ST_QS_CHECKS:
+            if mp.cur < mp.n:
+                return pick_best(mp)
             mp.stage = ST_DONE
 
         else:
             return MOVE_NONE
+
+
+def quiescence_moves(Position pos, bint checks=False):
+    """The moves the quiescence picker yields for `pos` with empty histories,
+    in order (UCI strings): captures and promotions, then, with `checks`,
+    quiet checks.  For tests and tools."""
+    cdef MovePicker mp
+    cdef History* hist = <History*> calloc(1, sizeof(History))
+    cdef int16_t cont[16 * 64]
+    cdef Move m
+    cdef list out = []
+    if hist == NULL:
+        raise MemoryError()
+    memset(cont, 0, sizeof(cont))
+    try:
+        picker_init_qs(&mp, &pos.b, hist, MOVE_NONE, cont, cont, checks)
+        while True:
+            m = next_move(&mp)
+            if m == MOVE_NONE:
+                break
+            out.append(move_to_uci(&pos.b, m))
+    finally:
+        free(hist)
+    return out

@@ -30,6 +30,7 @@ cdef struct SearchParams:
     int LMR_BASE
     int LMR_DIVISOR
     int LMR_HISTORY_DIVISOR
+    int QS_CHECKS
     int QS_DELTA_MARGIN
     int HISTORY_BONUS_MULT
     int HISTORY_BONUS_SUB

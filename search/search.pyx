@@ -279,7 +279,9 @@ cdef void update_all_stats(Worker* w, Stack* ss, Move best, int depth,
         history_update(&w.hist.capture[b.squares[move_from(m)]][move_to(m)][captured_type(b, m)], -bonus)
 
 
-cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexcept nogil:
+# `checks`: the first quiescence ply (QS_CHECKS) also tries quiet checks, so that mates and
+# forks whose key move is a quiet check are seen one ply sooner.
+cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node, bint checks) noexcept nogil:
     cdef Board* b = &w.board
     cdef bint found, in_check, gives
     cdef TTSlot* tte
@@ -337,7 +339,7 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexce
         best = stand_pat
         futility_base = stand_pat + P.QS_DELTA_MARGIN
 
-    picker_init_qs(&mp, b, w.hist, tt_move, (ss - 1).cont_hist, (ss - 2).cont_hist)
+    picker_init_qs(&mp, b, w.hist, tt_move, (ss - 1).cont_hist, (ss - 2).cont_hist, checks)
     while True:
         m = next_move(&mp)
         if m == MOVE_NONE:
@@ -362,7 +364,7 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node) noexce
         move_count += 1
         (ss + 1).ply = ply + 1
         do_move(w, ss, m)
-        value = -qsearch(w, ss + 1, -beta, -alpha, pv_node)
+        value = -qsearch(w, ss + 1, -beta, -alpha, pv_node, False)
         unmake_move(b)
         if ly_flag_get(w.stop):
             return 0
@@ -427,7 +429,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
     cdef RootMove* rm
 
     if depth <= 0:
-        return qsearch(w, ss, alpha, beta, pv_node)
+        return qsearch(w, ss, alpha, beta, pv_node, P.QS_CHECKS != 0)
     if depth > MAX_PLY - 1:
         depth = MAX_PLY - 1
 
@@ -505,7 +507,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
         if not pv_node and not excluded:
             # Razoring: far below alpha, only captures could save us.
             if depth <= 3 and eval_ + P.RAZOR_MARGIN * depth < alpha:
-                value = qsearch(w, ss, alpha - 1, alpha, False)
+                value = qsearch(w, ss, alpha - 1, alpha, False, P.QS_CHECKS != 0)
                 if value < alpha:
                     return value
             # Reverse futility pruning: far above beta at low depth.

@@ -55,6 +55,7 @@ TUNABLES: Tuple[Tunable, ...] = (
     Tunable("LMR_BASE", 75, 0, 200, 8, "LMR table: (base + ln(depth) ln(move) * 100/divisor) / 100"),
     Tunable("LMR_DIVISOR", 225, 120, 400, 12, "LMR table divisor, hundredths"),
     Tunable("LMR_HISTORY_DIVISOR", 8192, 2048, 20000, 600, "reduce one ply less per this much history"),
+    Tunable("QS_CHECKS", 0, 0, 1, 1, "1: the first quiescence ply also tries quiet checks (SEE >= 0)", False),
     Tunable("QS_DELTA_MARGIN", 180, 50, 400, 15, "qsearch delta pruning above the captured piece's value"),
     Tunable("HISTORY_BONUS_MULT", 300, 100, 600, 20, "history bonus = min(mult*depth - sub, cap)"),
     Tunable("HISTORY_BONUS_SUB", 250, 0, 600, 25, "history bonus offset"),
