@@ -26,8 +26,11 @@ cdef void time_init(TimeManager* tm, object limits, int side, int overhead) exce
     mtg = DEFAULT_MOVES_TO_GO
     if limits.movestogo is not None and limits.movestogo > 0:
         mtg = min(limits.movestogo, 50)
-    # Time we may spend in total over the next mtg moves, minus overhead.
-    left = max(1, clock + inc * (mtg - 1) - overhead * (2 + mtg))
+    # Time we may spend in total over the next mtg moves.  Move Overhead is a
+    # safety margin held back from this move (twice, for the hard limit), not a
+    # cost every one of the mtg moves pays: reserving it mtg times left a
+    # 1+0.01 game a third of its clock.
+    left = max(1, clock + inc * (mtg - 1) - 2 * overhead)
     tm.optimum = left // mtg
     tm.maximum = min(tm.optimum * MAX_TIME_FACTOR,
                      max(1, (clock - overhead) * MAX_TIME_PERCENT // 100))
@@ -35,3 +38,13 @@ cdef void time_init(TimeManager* tm, object limits, int side, int overhead) exce
         tm.maximum = max(1, (clock - overhead) * 80 // 100)
     tm.optimum = max(1, min(tm.optimum, tm.maximum))
     tm.maximum = max(1, tm.maximum)
+
+
+def time_budget(limits, int side=0, int overhead=0):
+    """(optimum, maximum) in ms that a search under `limits` (search.limits.Limits)
+    would get for `side` (0 white, 1 black); None for a search without a clock."""
+    cdef TimeManager tm
+    time_init(&tm, limits, side, overhead)
+    if not tm.use_time:
+        return None
+    return tm.optimum, tm.maximum
