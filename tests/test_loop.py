@@ -209,3 +209,31 @@ def test_options_take_their_help_from_the_field_metadata():
             if f.name != "progress":
                 assert f.metadata["help"] in helps[f.name]
     assert "the one shipped, training/books" in helps["openings"]
+
+
+def test_the_trainer_backend_and_loss_reach_every_generation(tmp_path, monkeypatch):
+    """`ladya loop --device cuda --loss huber`: each generation's training
+    runs with that backend and loss (the trainer itself is stubbed here; the
+    backends are tested in test_torch_backend.py)."""
+    import argparse
+    from training import train as train_mod
+    from training.cli import add_parsers
+    from training.loop import Loop, LoopConfig
+    parser = argparse.ArgumentParser()
+    add_parsers(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["loop", "--device", "cuda", "--loss", "huber"])
+    assert (args.device, args.loss) == ("cuda", "huber")
+    assert parser.parse_args(["loop"]).device == "native"
+    seen = []
+
+    def fake_train(cfg, log=None):
+        seen.append(cfg)
+        return {"history": [], "eval_difference": None}
+
+    monkeypatch.setattr(train_mod, "train", fake_train)
+    loop = Loop(LoopConfig(workdir=str(tmp_path / "run"), device="cuda", loss="huber", progress=False))
+    for g in (0, 1):
+        (loop.gen_dir(g) / "data").mkdir(parents=True)
+        loop.train(g, {})
+    assert [(c.device, c.loss) for c in seen] == [("cuda", "huber")] * 2
+    assert seen[1].data == [str(loop.gen_dir(0) / "data"), str(loop.gen_dir(1) / "data")]

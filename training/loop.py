@@ -67,6 +67,9 @@ class LoopConfig:
     mirror: float = field(default=0.5, metadata={"help": "share of positions mirrored a<->h while training"})
     activation: str = field(default="screlu", metadata={"help": "screlu (squared clipped ReLU) | crelu"})
     threads: int = field(default_factory=lambda: os.cpu_count() or 1, metadata={"help": "trainer threads"})
+    device: str = field(default="native", metadata={
+        "help": "trainer backend: native (Cython) | cpu | cuda | cuda:N (ladya train --device)"})
+    loss: str = field(default="mse", metadata={"help": "training loss: mse | huber | ce | cp (ladya train --loss)"})
     fine_tune: bool = field(default=True, metadata={
         "help": "start training from the best net (else from scratch)"})
     games: int = field(default=1000, metadata={"help": "cap on the games of each gating match (even: pairs)"})
@@ -165,7 +168,8 @@ class Loop:
                                    hidden=self.cfg.hidden, threads=self.cfg.threads,
                                    king_buckets=self.cfg.king_buckets, king_lr=self.cfg.king_lr,
                                    mirror=self.cfg.mirror,
-                                   activation=self.cfg.activation,
+                                   activation=self.cfg.activation, device=self.cfg.device,
+                                   loss=self.cfg.loss,
                                    init=best if (self.cfg.fine_tune and best != BOOTSTRAP) else None,
                                    seed=self.cfg.seed + g, resume=True, progress=self.cfg.progress),
                        log=lambda m: self.log(f"gen {g}: {m}"))
