@@ -69,7 +69,8 @@ class LoopConfig:
     threads: int = field(default_factory=lambda: os.cpu_count() or 1, metadata={"help": "trainer threads"})
     device: str = field(default="native", metadata={
         "help": "trainer backend: native (Cython) | cpu | cuda | cuda:N (ladya train --device)"})
-    loss: str = field(default="mse", metadata={"help": "training loss: mse | huber | ce | cp (ladya train --loss)"})
+    loss: str = field(default="mse", metadata={
+        "help": "training loss: mse | huber | ce | cp (ladya train --loss)"})
     fine_tune: bool = field(default=True, metadata={
         "help": "start training from the best net (else from scratch)"})
     games: int = field(default=1000, metadata={"help": "cap on the games of each gating match (even: pairs)"})
