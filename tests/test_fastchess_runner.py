@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from training import elo
 from training import fastchess as F
 from suites import DATA
 
@@ -47,7 +48,7 @@ def test_a_real_log_reads_as_fastchess_counts_it():
     assert r.ptnml == ptnml
     assert r.reasons == {"White mates": 6, "Black mates": 4}
     # the error bars from the pairs are fastchess's too
-    assert F.elo.pentanomial_elo_error(r.ptnml) == pytest.approx(366.76, abs=0.01)
+    assert elo.pentanomial_elo_error(r.ptnml) == pytest.approx(366.76, abs=0.01)
 
 
 def test_forfeits_are_charged_to_the_engine_that_lost():

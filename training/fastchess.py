@@ -9,6 +9,7 @@ build it with ../shared/tools/build-fastchess.sh or put it on PATH.
 """
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from training import elo
 from training.match.engines import ladya_command
+from training.match.game import GameResult
+from training.match.result import MatchResult
 
 # Ladya as a command line that works installed or from a checkout.
 LADYA_CMD = shlex.join(ladya_command())
@@ -38,20 +40,24 @@ def binary() -> Optional[str]:
 
 @dataclass
 class FastchessResult:
-    """Games from the first engine's view."""
+    """Games from the first engine's view, counted by the project's own
+    MatchResult (one home for W/D/L, pairs and forfeits)."""
     name1: str
     name2: str
-    wins: int = 0
-    draws: int = 0
-    losses: int = 0
-    ptnml: List[int] = field(default_factory=lambda: [0] * 5)
-    forfeits: Dict[str, List[int]] = field(default_factory=lambda: {k: [0, 0] for k in FORFEITS})
+    tally: MatchResult = None
     reasons: Dict[str, int] = field(default_factory=dict)
     warnings: List[str] = field(default_factory=list)   # fastchess's "Warning..." lines, once each
 
-    @property
-    def games(self) -> int:
-        return self.wins + self.draws + self.losses
+    def __post_init__(self):
+        if self.tally is None:
+            self.tally = MatchResult((self.name1, self.name2))
+
+    wins = property(lambda self: self.tally.wins)
+    draws = property(lambda self: self.tally.draws)
+    losses = property(lambda self: self.tally.losses)
+    games = property(lambda self: self.tally.played)
+    ptnml = property(lambda self: self.tally.pentanomial)
+    forfeits = property(lambda self: self.tally.forfeits)
 
 
 def parse_output(text: str, name1: str, name2: str) -> FastchessResult:
@@ -59,7 +65,6 @@ def parse_output(text: str, name1: str, name2: str) -> FastchessResult:
     finished), forfeits by engine and the terminations.  Read from the
     per-game lines, so a match stopped early still counts every game."""
     r = FastchessResult(name1, name2)
-    points: Dict[int, float] = {}
     for line in text.splitlines():
         if line.startswith("Warning") and line.strip() not in r.warnings:
             r.warnings.append(line.strip())
@@ -69,24 +74,15 @@ def parse_output(text: str, name1: str, name2: str) -> FastchessResult:
         number, white, black, result, reason = int(m[1]), m[2], m[3], m[4], m[5]
         if {white, black} != {name1, name2}:
             raise ValueError(f"game {number} is between {white} and {black}, not {name1} and {name2}")
-        score = {"1-0": 1.0, "0-1": 0.0, "1/2-1/2": 0.5}[result]
-        if black == name1:
-            score = 1.0 - score
-        points[number] = score
-        if score == 1.0:
-            r.wins += 1
-        elif score == 0.0:
-            r.losses += 1
-        else:
-            r.draws += 1
         r.reasons[reason] = r.reasons.get(reason, 0) + 1
-        for kind, words in FORFEITS.items():
+        kind, loser = "normal", None
+        for k, words in FORFEITS.items():
             if words in reason:
-                loser = white if reason.startswith("White") else black
-                r.forfeits[kind][0 if loser == name1 else 1] += 1
-    for number, score in points.items():
-        if number % 2 == 1 and number + 1 in points:
-            r.ptnml[elo.pair_bin(score + points[number + 1])] += 1
+                kind = k
+                loser = 0 if (white if reason.startswith("White") else black) == name1 else 1
+        # games 2k-1 and 2k share an opening (-games 2 -repeat): GameResult.pair pairs them
+        r.tally.add(GameResult(number=number, opening=(number - 1) // 2, white=0 if white == name1 else 1,
+                               result=result, reason=reason, kind=kind, loser=loser))
     return r
 
 
@@ -131,16 +127,23 @@ def command(engine1: str, engine2: str, games: int, tc: Optional[str] = "10+0.1"
 
 
 def play(log: Optional[str] = None, env: Optional[Mapping[str, str]] = None, **kw) -> FastchessResult:
-    """Run the match (fastchess's output also goes to `log`) and read it;
-    `env` is the engines' environment (fastchess passes its own on)."""
+    """Run the match and read it; fastchess's output goes to `log` line by
+    line as it comes (a long match can be watched, and a killed one leaves
+    its finished games there).  `env` is the engines' environment (fastchess
+    passes its own on)."""
     argv = command(**kw)
+    lines: List[str] = []
     # fastchess leaves its resume file (config.json) in its working directory
-    with tempfile.TemporaryDirectory(prefix="ladya-fastchess-") as cwd:
-        proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
-    if log:
-        Path(log).write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        raise RuntimeError(f"fastchess exited with {proc.returncode}: {proc.stderr.strip()[-500:]}")
-    return parse_output(proc.stdout, kw.get("name1", "Ladya"), kw.get("name2", "opponent"))
-
-
+    with tempfile.TemporaryDirectory(prefix="ladya-fastchess-") as cwd, \
+            open(log if log else os.devnull, "w") as sink:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=env, cwd=cwd)
+        for line in proc.stdout:
+            lines.append(line)
+            sink.write(line)
+            sink.flush()
+        returncode = proc.wait()
+    text = "".join(lines)
+    if returncode != 0:
+        raise RuntimeError(f"fastchess exited with {returncode}: {text.strip()[-500:]}")
+    return parse_output(text, kw.get("name1", "Ladya"), kw.get("name2", "opponent"))
