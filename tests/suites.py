@@ -32,3 +32,16 @@ def epd(name, limit=None):
 def suite_fens(names=SUITES, limit=None):
     """The positions of the suites as FENs (the first `limit` of each)."""
     return [board.fen() for name in names for board, _ in epd(name, limit)]
+
+
+def random_game_board(rng, max_plies, min_plies=0):
+    """A chess.Board after a random game of min_plies..max_plies uniformly
+    random legal moves from the start (fewer if the game ends first): the
+    checks, promotions, castling and en passant a suite may not have."""
+    board = chess.Board()
+    for _ in range(rng.randint(min_plies, max_plies)):
+        moves = list(board.legal_moves)
+        if not moves:
+            break
+        board.push(rng.choice(moves))
+    return board

@@ -12,6 +12,8 @@ from nnue.features import feature_indices
 from nnue.features import KING_BLOCK
 from training.buckets import LAYOUTS, layout
 
+from suites import random_game_board
+
 
 @pytest.mark.parametrize("name", list(LAYOUTS))
 def test_layouts_cover_every_king_square(name):
@@ -40,12 +42,7 @@ def test_mirrored_positions_have_the_same_rows(name):
     remap = layout(name).remap()
     rng = random.Random(3)
     for _ in range(200):
-        board = chess.Board()
-        for _ in range(rng.randint(0, 60)):
-            moves = list(board.legal_moves)
-            if not moves:
-                break
-            board.push(rng.choice(moves))
+        board = random_game_board(rng, 60)
         board.castling_rights = 0
         board.ep_square = None
         mirrored = board.transform(chess.flip_horizontal)

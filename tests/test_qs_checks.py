@@ -11,7 +11,7 @@ from search.limits import Limits
 from search.movepick import quiescence_moves
 from search.result import Mate
 from search.search import Searcher, set_params
-from suites import suite_fens
+from suites import random_game_board, suite_fens
 from test_search import MATES
 
 
@@ -27,12 +27,7 @@ def _random_positions(n, seed):
     rng = random.Random(seed)
     out = []
     while len(out) < n:
-        board = chess.Board()
-        for _ in range(rng.randrange(1, 120)):
-            moves = list(board.legal_moves)
-            if not moves:
-                break
-            board.push(rng.choice(moves))
+        board = random_game_board(rng, 119, min_plies=1)
         if not board.is_game_over() and not board.is_check():
             out.append(board.fen())
     return out
