@@ -24,7 +24,7 @@ from nnue.network import Network
 from nnue.reference import float_eval
 from training import data as D
 from training import quantize as Q
-from training.model import encode_records
+from training.model import encode_records, wdl_target
 from training.optim import step_rows
 from training.train import TrainConfig, Trainer, train
 
@@ -684,3 +684,47 @@ def test_king_bucket_checkpoint_must_match_the_layout(data_dir, tmp_path):
         Trainer(config(data_dir, out, king_buckets="mirror8", epochs=2)).load_checkpoint()
     with pytest.raises(ValueError, match="unknown king-bucket layout"):
         Trainer(config(data_dir, out, king_buckets="mirror5"))
+
+
+def test_lambda_moves_linearly_from_start_to_end(data_dir, tmp_path, monkeypatch):
+    """--lambda-end: each training batch's WDL target uses the weight at its
+    point of the run, from --lambda at the first batch towards --lambda-end;
+    validation uses --lambda-end throughout."""
+    seen = []
+    encode = Trainer._encode
+
+    def spy(self, recs, mirror=None, lam=None):
+        seen.append(lam)
+        return encode(self, recs, mirror, lam)
+    monkeypatch.setattr(Trainer, "_encode", spy)
+    cfg = config(data_dir, tmp_path / "net.nnue", epochs=2, batch_size=500, lam=0.9, lam_end=0.3)
+    t = Trainer(cfg)
+    assert seen == [None]                       # the validation batch: the end weight
+    _, _, score, result = encode_records(t.val, None, t._remap)
+    np.testing.assert_array_equal(t.val_batch[3], wdl_target(score, result, 0.3, cfg.K))
+    seen.clear()
+    t.train_epoch()
+    t.train_epoch()
+    n = len(seen)
+    assert n >= 8
+    assert seen[0] == pytest.approx(0.9)
+    assert all(a > b for a, b in zip(seen, seen[1:]))     # strictly towards the end
+    expected = [0.9 + (0.3 - 0.9) * k / n for k in range(n)]   # equal batches: progress k / n
+    assert seen == pytest.approx(expected, abs=1e-3)
+    assert [h["lambda"] for h in t.history] == pytest.approx([0.9, 0.6])
+
+
+def test_a_constant_lambda_end_is_no_schedule(data_dir, tmp_path):
+    """lambda-end equal to lambda trains the same net as no schedule at all,
+    bit for bit; a checkpoint of another schedule is refused on resume."""
+    a, b = tmp_path / "a" / "net.nnue", tmp_path / "b" / "net.nnue"
+    a.parent.mkdir()
+    b.parent.mkdir()
+    kw = dict(epochs=2, lr=1e-2, batch_size=512, lam=0.6)
+    train(config(data_dir, a, **kw), log=lambda s: None)
+    train(config(data_dir, b, lam_end=0.6, **kw), log=lambda s: None)
+    assert a.read_bytes() == b.read_bytes()
+    with pytest.raises(ValueError, match="lam_end"):
+        train(config(data_dir, b, resume=True, **dict(kw, lam_end=0.2)), log=lambda s: None)
+    with pytest.raises(ValueError, match="lambda-end"):
+        Trainer(config(data_dir, b, lam_end=1.5))

@@ -88,7 +88,7 @@ def add_parsers(sub) -> None:
 
 
 # Options whose command-line names differ from the field names.
-_FLAG_NAMES = {"lam": "--lambda", "K": "--k"}
+_FLAG_NAMES = {"lam": "--lambda", "lam_end": "--lambda-end", "K": "--k"}
 
 
 def _optional_type(hint) -> type:

@@ -59,6 +59,8 @@ class LoopConfig:
         "help": "small batches: a generation's data needs many steps"})
     lr: float = field(default=4e-3, metadata={"help": "learning rate (peak, before the schedule)"})
     lam: float = field(default=0.75, metadata={"help": "lambda: weight of the search score in the target"})
+    lam_end: Optional[float] = field(default=None, metadata={
+        "help": "lambda at the end of each training (ladya train --lambda-end)"})
     hidden: int = field(default=256, metadata={"help": "width of the hidden layer (a multiple of 32)"})
     king_buckets: str = field(default="full", metadata={
         "help": "king-square layout of the trained weight blocks (ladya train --king-buckets)"})
@@ -166,6 +168,7 @@ class Loop:
         net = self.gen_dir(g) / "net.nnue"
         report = train(TrainConfig(data=data, out=str(net), epochs=self.cfg.epochs,
                                    batch_size=self.cfg.batch_size, lr=self.cfg.lr, lam=self.cfg.lam,
+                                   lam_end=self.cfg.lam_end,
                                    hidden=self.cfg.hidden, threads=self.cfg.threads,
                                    king_buckets=self.cfg.king_buckets, king_lr=self.cfg.king_lr,
                                    mirror=self.cfg.mirror,

@@ -66,6 +66,10 @@ class TrainConfig:
     eps: float = field(default=1e-8, metadata={"help": "optimizer epsilon (Adam, RMSProp)"})
     lam: float = field(default=0.75, metadata={
         "help": "lambda: weight of the search score (1 - lambda: game result)"})
+    lam_end: Optional[float] = field(default=None, metadata={
+        "help": "lambda at the end of training: the weight moves linearly from --lambda at the start "
+                "to this at the end, batch by batch (nnue-pytorch's start/end lambda); validation "
+                "uses this one, the objective the run arrives at (default: --lambda throughout)"})
     K: float = field(default=400.0, metadata={"help": "centipawns per logit in the sigmoid"})
     loss: str = field(default="mse", metadata={
         "help": "mse (squared error of the win probability against the WDL target) | huber (Huber loss of "
@@ -265,6 +269,10 @@ def _tensor_backend(name: str):
     return torch_model
 
 
+def _lambda_text(cfg: TrainConfig) -> str:
+    return f"{cfg.lam}" if cfg.lam_end is None else f"{cfg.lam} -> {cfg.lam_end}"
+
+
 def _lr(cfg: TrainConfig, epoch: int, frac: float) -> float:
     if cfg.schedule == "constant":
         return cfg.lr
@@ -290,6 +298,8 @@ class Trainer:
             raise ValueError("--hidden must be a positive multiple of 32")
         if not 0.0 <= cfg.lam <= 1.0:
             raise ValueError("--lambda must be in [0, 1]")
+        if cfg.lam_end is not None and not 0.0 <= cfg.lam_end <= 1.0:
+            raise ValueError("--lambda-end must be in [0, 1]")
         if not 0.0 <= cfg.mirror <= 1.0:
             raise ValueError("--mirror must be in [0, 1]")
         if cfg.batch_size < 1 or cfg.epochs < 1:
@@ -319,10 +329,19 @@ class Trainer:
         self.val_batch = self._encode(self.val)
 
     # -- data --------------------------------------------------------------
-    def _encode(self, recs, mirror=None):
+    def _encode(self, recs, mirror=None, lam=None):
+        """The batch of `recs`, its WDL target with weight `lam` (default:
+        the validation's, _lambda_at(1))."""
         stm, nstm, score, result = encode_records(recs, mirror, self._remap)
-        target = wdl_target(score, result, self.cfg.lam, self.cfg.K)
+        target = wdl_target(score, result, self._lambda_at(1.0) if lam is None else lam, self.cfg.K)
         return stm, nstm, score, target
+
+    def _lambda_at(self, t: float) -> float:
+        """The WDL weight at training progress t in [0, 1]."""
+        cfg = self.cfg
+        if cfg.lam_end is None:
+            return cfg.lam
+        return cfg.lam + (cfg.lam_end - cfg.lam) * min(max(t, 0.0), 1.0)
 
     # -- one pass -----------------------------------------------------------
     def _run(self, batch, backward: bool, kind: Optional[str] = None) -> float:
@@ -386,7 +405,8 @@ class Trainer:
             if len(idx) == 0:
                 continue
             flip = rng.random(len(idx)) < cfg.mirror if cfg.mirror > 0 else None
-            batch = self._encode(self.train[idx], flip)
+            batch = self._encode(self.train[idx], flip,
+                                 self._lambda_at((self.epoch + b / n_batches) / max(cfg.epochs, 1)))
             loss = self._run(batch, backward=True)
             self._step(_lr(cfg, self.epoch, b / n_batches))
             total += loss * len(idx)
@@ -405,7 +425,8 @@ class Trainer:
                # the MSE of the win probability too, which compares runs with different losses
                "val_mse": val if cfg.loss == "mse" else self.validation_loss("mse"),
                "positions_per_second": count / elapsed, "seconds": elapsed,
-               "lr": _lr(cfg, self.epoch - 1, 0.0)}
+               "lr": _lr(cfg, self.epoch - 1, 0.0),
+               "lambda": self._lambda_at((self.epoch - 1) / max(cfg.epochs, 1))}
         self.history.append(rec)
         return rec
 
@@ -428,9 +449,9 @@ class Trainer:
             saved = meta["config"]
             # checkpoints older than a setting trained as it did before it existed
             before = {"mirror": 0.0, "activation": "crelu", "king_buckets": "full", "huber_delta": 0.1,
-                      "separate_transformers": False}
+                      "separate_transformers": False, "lam_end": None}
             saved["loss"] = LOSS_ALIASES.get(saved.get("loss"), saved.get("loss"))
-            for key in ("hidden", "factorizer", "seed", "optimizer", "batch_size", "loss", "lam",
+            for key in ("hidden", "factorizer", "seed", "optimizer", "batch_size", "loss", "lam", "lam_end",
                         "mirror", "activation", "king_buckets", "huber_delta", "separate_transformers"):
                 if key == "huber_delta" and self.cfg.loss != "huber":
                     continue
@@ -485,7 +506,7 @@ def train(cfg: TrainConfig, log=None) -> dict:
     left_out = t.data_report.summary()
     log(f"data: {len(t.train)} training and {len(t.val)} validation positions"
         f"{f' ({left_out})' if left_out else ''}; "
-        f"{cfg.optimizer}, lr {cfg.lr}, batch {cfg.batch_size}, lambda {cfg.lam}, "
+        f"{cfg.optimizer}, lr {cfg.lr}, batch {cfg.batch_size}, lambda {_lambda_text(cfg)}, "
         f"{cfg.activation}, {cfg.threads} threads"
         f"{'' if cfg.device == NATIVE else f', PyTorch on {cfg.device}'}")
     if cfg.resume and t.load_checkpoint():
