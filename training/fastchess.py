@@ -44,13 +44,12 @@ class FastchessResult:
     MatchResult (one home for W/D/L, pairs and forfeits)."""
     name1: str
     name2: str
-    tally: MatchResult = None
+    tally: MatchResult = field(init=False, repr=False)
     reasons: Dict[str, int] = field(default_factory=dict)
     warnings: List[str] = field(default_factory=list)   # fastchess's "Warning..." lines, once each
 
     def __post_init__(self):
-        if self.tally is None:
-            self.tally = MatchResult((self.name1, self.name2))
+        self.tally = MatchResult((self.name1, self.name2))
 
     wins = property(lambda self: self.tally.wins)
     draws = property(lambda self: self.tally.draws)

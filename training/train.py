@@ -273,14 +273,26 @@ def _lambda_text(cfg: TrainConfig) -> str:
     return f"{cfg.lam}" if cfg.lam_end is None else f"{cfg.lam} -> {cfg.lam_end}"
 
 
+def _progress(cfg: TrainConfig, epoch: int, frac: float) -> float:
+    """How far the run is, in [0, 1], at `frac` of epoch `epoch` (0-based)."""
+    return min((epoch + frac) / max(cfg.epochs, 1), 1.0)
+
+
 def _lr(cfg: TrainConfig, epoch: int, frac: float) -> float:
     if cfg.schedule == "constant":
         return cfg.lr
     if cfg.schedule == "step":
         return cfg.lr * cfg.step_gamma ** (epoch // max(cfg.step_every, 1))
     # cosine from lr down to lr/20 over the whole run
-    t = (epoch + frac) / max(cfg.epochs, 1)
-    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(t, 1.0))))
+    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * _progress(cfg, epoch, frac))))
+
+
+def _lambda(cfg: TrainConfig, epoch: int, frac: float) -> float:
+    """The WDL weight at `frac` of epoch `epoch`: --lambda, or linear from it
+    to --lambda-end over the run."""
+    if cfg.lam_end is None:
+        return cfg.lam
+    return cfg.lam + (cfg.lam_end - cfg.lam) * _progress(cfg, epoch, frac)
 
 
 class Trainer:
@@ -331,17 +343,11 @@ class Trainer:
     # -- data --------------------------------------------------------------
     def _encode(self, recs, mirror=None, lam=None):
         """The batch of `recs`, its WDL target with weight `lam` (default:
-        the validation's, _lambda_at(1))."""
+        the validation's, the weight at the end of the run)."""
         stm, nstm, score, result = encode_records(recs, mirror, self._remap)
-        target = wdl_target(score, result, self._lambda_at(1.0) if lam is None else lam, self.cfg.K)
-        return stm, nstm, score, target
-
-    def _lambda_at(self, t: float) -> float:
-        """The WDL weight at training progress t in [0, 1]."""
-        cfg = self.cfg
-        if cfg.lam_end is None:
-            return cfg.lam
-        return cfg.lam + (cfg.lam_end - cfg.lam) * min(max(t, 0.0), 1.0)
+        if lam is None:
+            lam = _lambda(self.cfg, self.cfg.epochs, 0.0)
+        return stm, nstm, score, wdl_target(score, result, lam, self.cfg.K)
 
     # -- one pass -----------------------------------------------------------
     def _run(self, batch, backward: bool, kind: Optional[str] = None) -> float:
@@ -405,8 +411,7 @@ class Trainer:
             if len(idx) == 0:
                 continue
             flip = rng.random(len(idx)) < cfg.mirror if cfg.mirror > 0 else None
-            batch = self._encode(self.train[idx], flip,
-                                 self._lambda_at((self.epoch + b / n_batches) / max(cfg.epochs, 1)))
+            batch = self._encode(self.train[idx], flip, _lambda(cfg, self.epoch, b / n_batches))
             loss = self._run(batch, backward=True)
             self._step(_lr(cfg, self.epoch, b / n_batches))
             total += loss * len(idx)
@@ -426,7 +431,7 @@ class Trainer:
                "val_mse": val if cfg.loss == "mse" else self.validation_loss("mse"),
                "positions_per_second": count / elapsed, "seconds": elapsed,
                "lr": _lr(cfg, self.epoch - 1, 0.0),
-               "lambda": self._lambda_at((self.epoch - 1) / max(cfg.epochs, 1))}
+               "lambda": _lambda(cfg, self.epoch - 1, 0.0)}
         self.history.append(rec)
         return rec
 
