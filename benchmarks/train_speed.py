@@ -18,6 +18,13 @@ reported.
                                      [--reference torch|scalar] [--device cpu|cuda] [--threads N]
                                      [--rounds 3] [--profile] [--torch-sparse]
                                      [--king-buckets mirror16|none|...] [--activation screlu|crelu]
+                                     [--data DIR_OR_FILE ...]
+
+The batches are positions of seeded random games (plies 8..80: about 25
+features per perspective), or with --data a seeded random draw from real
+training data, read and filtered as `ladya train --data` does: self-play
+data of a whole game has fewer pieces per position (about 16 features per
+perspective in ours), so its positions are cheaper to train.
 
 --profile breaks our step down: encode, forward, backward (output layer,
 scatter into the feature rows, the sum of the batch's slices), optimizer, in
@@ -50,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from engine.position import Position  # noqa: E402
 from training import data as D  # noqa: E402
 from training.model import encode_records, kernel_path, select_kernels  # noqa: E402
-from training.train import TrainConfig, Trainer  # noqa: E402
+from training.train import TrainConfig, Trainer, _load_sources  # noqa: E402
 
 VALUES = {"p": 1, "n": 3, "b": 3, "r": 5, "q": 9}
 
@@ -198,6 +205,9 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds (median is reported)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-factorizer", dest="factorizer", action="store_false")
+    ap.add_argument("--data", nargs="+", default=None,
+                    help="draw the batches from this training data (as ladya train --data) instead of "
+                         "random games")
     ap.add_argument("--king-buckets", default="mirror16",
                     help="king-bucket layout (training/buckets.py; none = king-free)")
     ap.add_argument("--activation", default="screlu", choices=("screlu", "crelu"))
@@ -235,10 +245,19 @@ def main(argv=None):
 
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv))
     t0 = time.perf_counter()
-    recs = random_records(args.batch * args.batches)
+    want = args.batch * args.batches
+    if args.data is None:
+        recs, source = random_records(want), "random games"
+    else:
+        pool = _load_sources(args.data, D.MIN_PLY)[0]
+        if len(pool) < want:
+            sys.exit(f"error: --data has {len(pool)} usable positions, {want} needed "
+                     f"(--batch x --batches)")
+        recs = pool[np.sort(np.random.default_rng(1).choice(len(pool), want, replace=False))]
+        source = f"{' '.join(args.data)} (of {len(pool)} usable)"
     batches = [recs[i * args.batch:(i + 1) * args.batch] for i in range(args.batches)]
     stm, _, _, _ = encode_records(recs)
-    print(f"data: {len(recs)} positions from random games ({time.perf_counter() - t0:.1f} s), "
+    print(f"data: {len(recs)} positions from {source} ({time.perf_counter() - t0:.1f} s), "
           f"{(stm >= 0).sum(1).mean():.1f} features per perspective; batch {args.batch}, hidden "
           f"{args.hidden}, factorizer {'on' if args.factorizer else 'off'}, king buckets "
           f"{args.king_buckets}, {args.activation}, {args.threads} threads, "

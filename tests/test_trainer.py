@@ -504,6 +504,27 @@ def test_encode_records_matches_the_engine_and_rejects_corrupt_records():
             encode_records(batch)
 
 
+def test_encode_records_gives_the_same_batch_on_any_thread_count():
+    # large enough for the parallel path (PARALLEL_ENCODE records), mirrored and king-bucketed
+    from training.buckets import layout
+    recs = records(random_positions(64, seed=9))
+    recs = np.concatenate([recs] * 80)
+    flags = np.random.default_rng(3).random(len(recs)) < 0.5
+    remap = layout("mirror16").remap()
+    one = encode_records(recs, flags, remap, threads=1)
+    for threads in (2, 3, 8):
+        for a, b in zip(one, encode_records(recs, flags, remap, threads=threads)):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+    # the first corrupt record is the one named, whichever thread met it
+    good = D.pack_position(STARTING_FEN, 0, 0, 10, 0)
+    bad = _with_codes(good, lambda c: [0] + c[1:])
+    batch = np.array([good] * 5000, D.RECORD)
+    batch[1234] = bad
+    batch[4321] = bad
+    with pytest.raises(ValueError, match="corrupt record 1234"):
+        encode_records(batch, threads=2)
+
+
 # ---------------------------------------------------------------------------
 # The command line
 

@@ -50,6 +50,7 @@ cdef enum:
     # on the thread count
     CHUNK = 64
     PARALLEL_ROWS = 4096    # fewer rows than this are not worth waking a thread for
+    PARALLEL_ENCODE = 2048  # nor fewer records than this
     # slices of a batch with their own gradient rows (at most this many
     # threads work on a batch at once)
     SHARD_COUNT = 4
@@ -66,9 +67,43 @@ LOSSES = {"mse": LOSS_MSE, "huber": LOSS_HUBER, "ce": LOSS_CE, "cp": LOSS_CP}
 SHARDS = SHARD_COUNT
 
 
+cdef inline bint encode_one(uint64_t occ, const uint8_t* pieces, uint16_t packed, int fx,
+                            const int32_t* rows, bint remapped, int32_t* stm, int32_t* nstm) noexcept nogil:
+    """One record's features into its rows of stm / nstm; False for a corrupt
+    record (bad piece codes, a missing or a second king).  The scratch arrays
+    live on this call's stack, so threads may encode records side by side."""
+    cdef int sqs[RECORD_MAX_PIECES]
+    cdef int codes[RECORD_MAX_PIECES]
+    cdef int kings[2]
+    cdef int k, side, j = 0
+    cdef int count = unpack_pieces(occ, pieces, sqs, codes)
+    if count < 0:
+        return False
+    kings[0] = kings[1] = -1
+    for k in range(count):
+        sqs[k] = sqs[k] ^ fx
+        if (codes[k] & 7) == 6:
+            if kings[codes[k] >> 3] != -1:
+                return False
+            kings[codes[k] >> 3] = sqs[k]
+    if kings[0] == -1 or kings[1] == -1:
+        return False
+    side = packed & 1
+    for k in range(count):
+        if (codes[k] & 7) == 6:
+            continue
+        stm[j] = halfkp_index(side, kings[side], codes[k], sqs[k])
+        nstm[j] = halfkp_index(side ^ 1, kings[side ^ 1], codes[k], sqs[k])
+        if remapped:
+            stm[j] = rows[stm[j]]
+            nstm[j] = rows[nstm[j]]
+        j += 1
+    return True
+
+
 @cython.boundscheck(False)
 @cython.wraparound(False)
-def encode_records(recs, mirror=None, remap=None):
+def encode_records(recs, mirror=None, remap=None, int threads=1):
     """Feature indices and labels of data records (training/data.py RECORD).
 
     Returns (stm [N, MAX_ACTIVE_FEATURES] int32, nstm [N, MAX_ACTIVE_FEATURES]
@@ -80,7 +115,9 @@ def encode_records(recs, mirror=None, remap=None):
     rights, with the kings on other squares (training augmentation).
     `remap` (optional int32 [40960], training/buckets.py) maps each HalfKP
     index to the row the trainer fits (king buckets).  The pieces are
-    decoded by the record codec's unpack_pieces (engine/record.pyx)."""
+    decoded by the record codec's unpack_pieces (engine/record.pyx).
+    `threads` encode records side by side (each writes only its own rows,
+    so the output does not depend on it)."""
     cdef Py_ssize_t n = len(recs)
     mirror_a = np.zeros(n, np.uint8) if mirror is None else \
         np.ascontiguousarray(mirror, dtype=np.bool_).view(np.uint8)
@@ -92,7 +129,6 @@ def encode_records(recs, mirror=None, remap=None):
         raise ValueError(f"remap has {remap_a.shape[0]} entries, expected {HALFKP_FEATURES}")
     cdef const int32_t[::1] rows = remap_a
     cdef bint remapped = remap is not None
-    cdef int fx
     cdef const uint64_t[::1] occ = np.ascontiguousarray(recs["occ"], dtype=np.uint64)
     cdef const uint8_t[:, ::1] pieces = np.ascontiguousarray(recs["pieces"], dtype=np.uint8)
     cdef const uint16_t[::1] packed = np.ascontiguousarray(recs["packed"], dtype=np.uint16)
@@ -102,50 +138,28 @@ def encode_records(recs, mirror=None, remap=None):
     nstm_a = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
     score_a = np.empty(n, np.float32)
     result_a = np.empty(n, np.float32)
+    ok_a = np.empty(n, np.uint8)
     cdef int32_t[:, ::1] stm = stm_a
     cdef int32_t[:, ::1] nstm = nstm_a
     cdef float[::1] sc = score_a
     cdef float[::1] res = result_a
-    cdef Py_ssize_t i, bad = -1
-    cdef int k, side, j_s, j_n, c
-    cdef int kings[2]
-    cdef int sqs[RECORD_MAX_PIECES]
-    cdef int codes[RECORD_MAX_PIECES]
-    cdef int count
-    with nogil:
-        for i in range(n):
-            fx = 7 if flip[i] else 0
-            count = unpack_pieces(occ[i], &pieces[i, 0], sqs, codes)
-            if count < 0:
-                bad = i
-                break
-            kings[0] = kings[1] = -1
-            for k in range(count):
-                sqs[k] = sqs[k] ^ fx
-                if (codes[k] & 7) == 6:
-                    if kings[codes[k] >> 3] != -1:
-                        bad = i
-                    kings[codes[k] >> 3] = sqs[k]
-            if bad != -1 or kings[0] == -1 or kings[1] == -1:
-                bad = i
-                break
-            side = packed[i] & 1
-            j_s = j_n = 0
-            for k in range(count):
-                if (codes[k] & 7) == 6:
-                    continue
-                stm[i, j_s] = halfkp_index(side, kings[side], codes[k], sqs[k])
-                nstm[i, j_n] = halfkp_index(side ^ 1, kings[side ^ 1], codes[k], sqs[k])
-                if remapped:
-                    stm[i, j_s] = rows[stm[i, j_s]]
-                    nstm[i, j_n] = rows[nstm[i, j_n]]
-                j_s += 1
-                j_n += 1
-            sc[i] = score[i]
-            c = result[i] if side == 0 else -result[i]
-            res[i] = (c + 1) * 0.5
-    if bad != -1:
-        raise ValueError(f"corrupt record {bad}: bad piece codes or kings")
+    cdef uint8_t[::1] ok = ok_a
+    cdef Py_ssize_t i
+    cdef int c
+    if n == 0:
+        return stm_a, nstm_a, score_a, result_a
+    # small batches (validation slices, tests) are not worth waking threads for
+    if n < PARALLEL_ENCODE:
+        threads = 1
+    for i in prange(n, nogil=True, num_threads=max(threads, 1), schedule="static"):
+        ok[i] = encode_one(occ[i], &pieces[i, 0], packed[i], 7 if flip[i] else 0, &rows[0], remapped,
+                           &stm[i, 0], &nstm[i, 0])
+        sc[i] = score[i]
+        c = result[i] if (packed[i] & 1) == 0 else -result[i]
+        res[i] = (c + 1) * 0.5
+    bad = np.flatnonzero(ok_a == 0)
+    if len(bad):
+        raise ValueError(f"corrupt record {bad[0]}: bad piece codes or kings")
     return stm_a, nstm_a, score_a, result_a
 
 

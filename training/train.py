@@ -344,7 +344,7 @@ class Trainer:
     def _encode(self, recs, mirror=None, lam=None):
         """The batch of `recs`, its WDL target with weight `lam` (default:
         the validation's, the weight at the end of the run)."""
-        stm, nstm, score, result = encode_records(recs, mirror, self._remap)
+        stm, nstm, score, result = encode_records(recs, mirror, self._remap, self.cfg.threads)
         if lam is None:
             lam = _lambda(self.cfg, self.cfg.epochs, 0.0)
         return stm, nstm, score, wdl_target(score, result, lam, self.cfg.K)
