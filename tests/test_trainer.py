@@ -210,8 +210,31 @@ def test_fine_tuning_starts_from_the_exported_net(trained, material_set, tmp_pat
     assert start == pytest.approx(report["history"][-1]["val_loss"], rel=0.005)
     # far from where a fresh run starts
     assert start < 0.5 * Trainer(config(data_dir, tmp_path / "fresh.nnue")).validation_loss()
-    with pytest.raises(ValueError, match="width"):
-        Trainer(config(data_dir, tmp_path / "x.nnue", init=str(out), hidden=64))
+    wide = tmp_path / "wide.nnue"
+    train(config(data_dir, wide, epochs=1, hidden=2 * HIDDEN))
+    with pytest.raises(ValueError, match=f"width {2 * HIDDEN}, wider than --hidden {HIDDEN}"):
+        Trainer(config(data_dir, tmp_path / "x.nnue", init=str(wide)))
+
+
+def test_fine_tuning_into_a_wider_net_starts_as_the_narrow_one(trained, material_set, tmp_path):
+    # --hidden wider than the --init net: the new neurons' output weights start at 0, so the
+    # model is the exported net exactly, and training wakes the new neurons
+    from nnue.format import read_net
+    cfg, out, report, _ = trained
+    narrow = Trainer(config(material_set, tmp_path / "n.nnue", init=str(out)))
+    wcfg = config(material_set, tmp_path / "wide.nnue", epochs=2, init=str(out), hidden=2 * HIDDEN)
+    wide = Trainer(wcfg)
+    start = narrow.validation_loss()
+    assert wide.validation_loss() == pytest.approx(start, rel=1e-5)
+    m = wide.model
+    assert not m.C[HIDDEN:2 * HIDDEN].any() and not m.C[3 * HIDDEN:].any()
+    assert np.abs(m.P[:, HIDDEN:]).max() > 0 and not m.P[:, :HIDDEN].any()
+    wide_report = train(wcfg)
+    net = read_net(str(tmp_path / "wide.nnue"))
+    assert net.hidden == 2 * HIDDEN
+    c = net.out_weights
+    assert c[HIDDEN:2 * HIDDEN].any() and c[3 * HIDDEN:].any()
+    assert wide_report["history"][-1]["val_loss"] < start
 
 
 # ---------------------------------------------------------------------------

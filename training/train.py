@@ -87,7 +87,9 @@ class TrainConfig:
     separate_transformers: bool = field(default=False, metadata={
         "help": "the design notes' variant: the side not to move gets a transformer of its own (A2, B2; "
                 "the engine cannot run it, so nothing is exported)"})
-    init: Optional[str] = field(default=None, metadata={"help": "start from this .nnue (fine-tuning)"})
+    init: Optional[str] = field(default=None, metadata={
+        "help": "start from this .nnue (fine-tuning; a wider --hidden adds fresh neurons whose "
+                "output weights start at 0)"})
     val_fraction: float = field(default=0.05, metadata={
         "help": "share of the positions held out for validation"})
     min_ply: int = field(default=D.MIN_PLY, metadata={"help": "skip the first plies of each game"})
@@ -143,17 +145,25 @@ class Model:
             from nnue.format import read_net
             from nnue.reference import dequantize
             q = read_net(cfg.init)
-            if q.hidden != H:
-                raise ValueError(f"--init net has width {q.hidden}, not --hidden {H}")
+            h = q.hidden
+            if h > H:
+                raise ValueError(f"--init net has width {h}, wider than --hidden {H}")
             if q.activation != ACTIVATIONS[cfg.activation]:
                 raise ValueError(f"--init net's activation is not --activation {cfg.activation}")
             f = dequantize(q)
             # folded already; a layout with fewer blocks takes their means;
-            # separate transformers both start as the net's one
-            self.A = np.tile(self.buckets.contract(f.A).astype(np.float32), (T, 1))
-            self.P = np.zeros((T * KING_BLOCK, H), np.float32)
-            self.B = np.tile(f.B.astype(np.float32), T)
-            self.C = f.C.astype(np.float32)
+            # separate transformers both start as the net's one.  A wider
+            # --hidden keeps the fresh start in the new neurons (their A and
+            # P columns, B) with output weights 0: the net starts as the
+            # --init net exactly, and C's gradient (g h) wakes the new ones.
+            A = self.A.copy()
+            A[:, :h] = np.tile(self.buckets.contract(f.A).astype(np.float32), (T, 1))
+            self.A = A
+            self.P[:, :h] = 0.0
+            for t in range(T):
+                self.B[t * H:t * H + h] = f.B
+            self.C = np.zeros(2 * H, np.float32)
+            self.C[:h], self.C[H:H + h] = f.C[:h], f.C[h:]
             self.d[0] = f.d
         self.gA = np.zeros_like(self.A)
         self.gP = np.zeros_like(self.P)
