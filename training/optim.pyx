@@ -17,6 +17,7 @@ OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 
 cdef enum:
     PARALLEL_CELLS = 1 << 20    # smaller matrices are not worth waking a thread for
+    ROW_CHUNK = 64              # rows a thread takes at a time
 
 
 def select_kernels(str name=""):
@@ -50,7 +51,9 @@ def step_rows(float[:, ::1] param, float[:, ::1] grad, float[:, ::1] m, float[:,
     cdef float b1 = beta1, b2 = beta2, e = eps, c = clip, lr_f = lr
     if rows * cols < PARALLEL_CELLS:
         threads = 1
-    for r in prange(rows, nogil=True, num_threads=threads, schedule="static"):
+    # dynamic: the touched rows cluster (the king buckets the data reaches most), so
+    # equal slices of rows are unequal work; each row's update is independent
+    for r in prange(rows, nogil=True, num_threads=threads, schedule="dynamic", chunksize=ROW_CHUNK):
         if not all_rows:
             if not touched[r]:
                 continue
