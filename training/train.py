@@ -156,9 +156,7 @@ class Model:
             # --hidden keeps the fresh start in the new neurons (their A and
             # P columns, B) with output weights 0: the net starts as the
             # --init net exactly, and C's gradient (g h) wakes the new ones.
-            A = self.A.copy()
-            A[:, :h] = np.tile(self.buckets.contract(f.A).astype(np.float32), (T, 1))
-            self.A = A
+            self.A[:, :h] = np.tile(self.buckets.contract(f.A), (T, 1))
             self.P[:, :h] = 0.0
             for t in range(T):
                 self.B[t * H:t * H + h] = f.B
