@@ -41,6 +41,9 @@ def test_one_generation_and_resume_from_any_directory(tmp_path):
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     gen = state["generations"][0]
     assert gen["stage"] == "done" and gen["positions"] >= 300
+    # made by the bootstrap, so trained from scratch, king-independent
+    assert gen["data_net"] == "bootstrap" and gen["init"] is None and gen["king_buckets"] == "none"
+    assert gen["data_generations"] == [0] and gen["epochs"] == 1
     assert Path(gen["net"]).is_file()
     m = gen["match"]
     assert m["wins"] + m["draws"] + m["losses"] == 2 and m["opponent"] == "bootstrap"
@@ -236,4 +239,45 @@ def test_the_trainer_backend_and_loss_reach_every_generation(tmp_path, monkeypat
         (loop.gen_dir(g) / "data").mkdir(parents=True)
         loop.train(g, {})
     assert [(c.device, c.loss) for c in seen] == [("cuda", "huber")] * 2
-    assert seen[1].data == [str(loop.gen_dir(0) / "data"), str(loop.gen_dir(1) / "data")]
+
+
+def test_each_generation_trains_on_its_nets_data_with_the_recipe(tmp_path, monkeypatch):
+    """Without a net: from scratch, king-independent, 12 epochs at 4e-3, on
+    every generation the bootstrap played (a failed gate hands its data on);
+    with one: a fine-tune (mirror16, king-lr 0.2, 2 epochs at 5e-4) on the
+    data of the best net only; `--window N` takes the last N generations."""
+    from training import train as train_mod
+    from training.loop import BOOTSTRAP, Loop, LoopConfig
+    seen = []
+
+    def fake_train(cfg, log=None):
+        seen.append(cfg)
+        return {"history": [], "eval_difference": None}
+
+    monkeypatch.setattr(train_mod, "train", fake_train)
+    loop = Loop(LoopConfig(workdir=str(tmp_path / "run"), progress=False), log=lambda m: None)
+    net1 = str(loop.gen_dir(1) / "net.nnue")
+    loop.state["generations"] = [{"gen": 0, "stage": "done", "data_net": BOOTSTRAP, "promoted": False},
+                                 {"gen": 1, "stage": "train", "data_net": BOOTSTRAP},
+                                 {"gen": 2, "stage": "train", "data_net": net1}]
+    for g in (0, 1, 2):
+        (loop.gen_dir(g) / "data").mkdir(parents=True)
+    data = [str(loop.gen_dir(g) / "data") for g in (0, 1, 2)]
+    rec = {}
+    loop.train(1, rec)
+    cfg = seen[-1]
+    assert cfg.data == data[:2] and cfg.init is None
+    assert (cfg.epochs, cfg.lr, cfg.king_buckets, cfg.lam) == (12, 4e-3, "none", 1.0)
+    assert rec["data_generations"] == [0, 1] and rec["init"] is None
+    loop.state["best"] = net1
+    loop.train(2, rec)
+    cfg = seen[-1]
+    assert cfg.data == data[2:] and cfg.init == net1
+    assert (cfg.epochs, cfg.lr, cfg.king_buckets, cfg.king_lr) == (2, 5e-4, "mirror16", 0.2)
+    assert rec["data_generations"] == [2] and rec["king_buckets"] == "mirror16"
+    loop.cfg.window = 2
+    loop.train(2, rec)
+    assert seen[-1].data == data[1:]
+    loop.cfg.fine_tune = False
+    loop.train(2, rec)
+    assert seen[-1].init is None and seen[-1].king_buckets == "none"

@@ -10,9 +10,16 @@ A work directory holds everything::
     WORKDIR/gen-000/match.pgn   its gating match against the best so far
 
 Generation 0 plays with the bootstrap evaluation; each later generation
-plays with the best net so far.  A new net is trained on the data of the
-last `window` generations (fine-tuning the best net, or from scratch), then
-plays a gating match in UCI games (training/match, openings from an EPD
+plays with the best net so far.  A new net is trained on the self-play of
+the current best net (every generation since its promotion: a generation
+whose candidate failed its gate adds its data to the next one) or, with
+`window` set, of the last `window` generations; from scratch while there is
+no net (`epochs`, `lr`, `scratch_king_buckets`), else as a fine-tune of the
+best net (`ft_epochs`, `ft_lr`, `king_buckets`, `king_lr`).  The defaults
+are the recipe the shipped nets were chosen by (docs/training.md: fresh
+data of the current net beats re-using old data, a fine-tune wants a small
+step, king buckets overfit a first net trained from scratch, lambda 1).
+The candidate then plays a gating match in UCI games (training/match, openings from an EPD
 file, by default the book shipped in training/books, each played with both
 colours) against the best so far.  The gate is
 an SPRT on the game pairs (pentanomial, training/elo.py): H0 elo <= `elo0`
@@ -47,25 +54,34 @@ BOOTSTRAP = "bootstrap"
 class LoopConfig:
     workdir: str = field(default="ladya-loop", metadata={"help": "work directory (resumed if it exists)"})
     generations: int = field(default=3, metadata={"help": "generations to run in total"})
-    positions: int = field(default=200_000, metadata={"help": "self-play positions per generation"})
+    positions: int = field(default=2_000_000, metadata={
+        "help": "self-play positions per generation (the gain of a generation grows with its data)"})
     nodes: int = field(default=5000, metadata={"help": "soft node limit per self-play move"})
     workers: Optional[int] = field(default=None, metadata={
         "help": "self-play processes (default: every core, or every CPU of the --ray cluster)"})
     ray: Optional[str] = field(default=None, metadata={
         "help": "self-play on this Ray cluster ('auto', HOST:PORT; as ladya datagen --ray)"})
-    window: int = field(default=3, metadata={"help": "train on the data of this many latest generations"})
-    epochs: int = field(default=20, metadata={"help": "training epochs per generation"})
+    window: int = field(default=0, metadata={
+        "help": "train on the data of this many latest generations (0: every generation played "
+                "by the current best net)"})
+    epochs: int = field(default=12, metadata={"help": "training epochs of a net trained from scratch"})
+    lr: float = field(default=4e-3, metadata={
+        "help": "learning rate of a net trained from scratch (peak, before the schedule)"})
+    ft_epochs: int = field(default=2, metadata={"help": "training epochs of a fine-tune of the best net"})
+    ft_lr: float = field(default=5e-4, metadata={
+        "help": "learning rate of a fine-tune of the best net (peak, before the schedule)"})
     batch_size: int = field(default=4096, metadata={
         "help": "small batches: a generation's data needs many steps"})
-    lr: float = field(default=4e-3, metadata={"help": "learning rate (peak, before the schedule)"})
-    lam: float = field(default=0.75, metadata={"help": "lambda: weight of the search score in the target"})
+    lam: float = field(default=1.0, metadata={"help": "lambda: weight of the search score in the target"})
     lam_end: Optional[float] = field(default=None, metadata={
         "help": "lambda at the end of each training (ladya train --lambda-end)"})
     hidden: int = field(default=256, metadata={"help": "width of the hidden layer (a multiple of 32)"})
-    king_buckets: str = field(default="full", metadata={
-        "help": "king-square layout of the trained weight blocks (ladya train --king-buckets)"})
-    king_lr: float = field(default=1.0, metadata={
+    king_buckets: str = field(default="mirror16", metadata={
+        "help": "king-square layout of a fine-tune's weight blocks (ladya train --king-buckets)"})
+    king_lr: float = field(default=0.2, metadata={
         "help": "learning-rate factor of the king-specific weights (0: king-independent net)"})
+    scratch_king_buckets: str = field(default="none", metadata={
+        "help": "king-square layout of a net trained from scratch"})
     mirror: float = field(default=0.5, metadata={"help": "share of positions mirrored a<->h while training"})
     activation: str = field(default="screlu", metadata={"help": "screlu (squared clipped ReLU) | crelu"})
     threads: int = field(default_factory=lambda: os.cpu_count() or 1, metadata={"help": "trainer threads"})
@@ -77,7 +93,8 @@ class LoopConfig:
         "help": "start training from the best net (else from scratch)"})
     games: int = field(default=1000, metadata={"help": "cap on the games of each gating match (even: pairs)"})
     tc: str = field(default="5+0.05", metadata={"help": "gating match time control, seconds+increment"})
-    concurrency: int = field(default=1, metadata={"help": "games played at once in the gating match"})
+    concurrency: int = field(default_factory=lambda: os.cpu_count() or 1, metadata={
+        "help": "games played at once in the gating match (default: every core)"})
     openings: Optional[str] = field(default=None, metadata={
         "help": "EPD book of the gating matches (default: the one shipped, training/books)"})
     elo0: float = field(default=0.0, metadata={
@@ -149,8 +166,8 @@ class Loop:
         have = len(D.load([out])) if out.exists() else 0
         need = self.cfg.positions - have
         t0 = time.time()
+        best = rec.setdefault("data_net", self.state["best"])
         if need > 0:
-            best = self.state["best"]
             self.log(f"gen {g}: self-play {need} positions with {best}")
             run(DatagenConfig(out=str(out), positions=need, nodes=self.cfg.nodes,
                               workers=self.cfg.workers, ray=self.cfg.ray, eval=best,
@@ -158,28 +175,49 @@ class Loop:
         rec["positions"] = len(D.load([out]))
         rec["seconds_datagen"] = rec.get("seconds_datagen", 0) + time.time() - t0
 
+    def data_generations(self, g: int) -> list:
+        """The generations whose data trains generation g: the last `window`,
+        or (window 0) g and the generations before it played by the same net
+        (the best net now; records from before `data_net` was kept count as
+        another net's)."""
+        if self.cfg.window > 0:
+            return list(range(max(0, g - self.cfg.window + 1), g + 1))
+        recs = {r["gen"]: r for r in self.state["generations"]}
+        best = self.state["best"]
+        first = g
+        while first > 0 and recs.get(first - 1, {}).get("data_net") == best:
+            first -= 1
+        return list(range(first, g + 1))
+
     def train(self, g: int, rec: dict) -> None:
         from training.train import TrainConfig, train
         t0 = time.time()
-        first = max(0, g - self.cfg.window + 1)
-        data = [str(self.gen_dir(k) / "data") for k in range(first, g + 1)
-                if (self.gen_dir(k) / "data").exists()]
+        gens = self.data_generations(g)
+        data = [str(self.gen_dir(k) / "data") for k in gens if (self.gen_dir(k) / "data").exists()]
         best = self.state["best"]
         net = self.gen_dir(g) / "net.nnue"
-        report = train(TrainConfig(data=data, out=str(net), epochs=self.cfg.epochs,
-                                   batch_size=self.cfg.batch_size, lr=self.cfg.lr, lam=self.cfg.lam,
+        init = best if (self.cfg.fine_tune and best != BOOTSTRAP) else None
+        if init is None:
+            epochs, lr, layout = self.cfg.epochs, self.cfg.lr, self.cfg.scratch_king_buckets
+        else:
+            epochs, lr, layout = self.cfg.ft_epochs, self.cfg.ft_lr, self.cfg.king_buckets
+        self.log(f"gen {g}: training on the data of generation(s) {gens}, "
+                 + (f"fine-tuning {init}" if init else "from scratch")
+                 + f", {epochs} epochs at lr {lr:g}, king buckets {layout}")
+        report = train(TrainConfig(data=data, out=str(net), epochs=epochs,
+                                   batch_size=self.cfg.batch_size, lr=lr, lam=self.cfg.lam,
                                    lam_end=self.cfg.lam_end,
                                    hidden=self.cfg.hidden, threads=self.cfg.threads,
-                                   king_buckets=self.cfg.king_buckets, king_lr=self.cfg.king_lr,
+                                   king_buckets=layout, king_lr=self.cfg.king_lr,
                                    mirror=self.cfg.mirror,
                                    activation=self.cfg.activation, device=self.cfg.device,
-                                   loss=self.cfg.loss,
-                                   init=best if (self.cfg.fine_tune and best != BOOTSTRAP) else None,
+                                   loss=self.cfg.loss, init=init,
                                    seed=self.cfg.seed + g, resume=True, progress=self.cfg.progress),
                        log=lambda m: self.log(f"gen {g}: {m}"))
         last = report["history"][-1] if report["history"] else {}
         rec.update(net=str(net), train_loss=last.get("train_loss"), val_loss=last.get("val_loss"),
-                   eval_difference=report["eval_difference"], data_generations=list(range(first, g + 1)))
+                   eval_difference=report["eval_difference"], data_generations=gens,
+                   init=init, epochs=epochs, lr=lr, king_buckets=layout)
         rec["seconds_train"] = time.time() - t0
 
     def match(self, g: int, rec: dict) -> None:
