@@ -2,6 +2,7 @@
 for Cython (settings in pyproject.toml).  Both come with `pip install -e
 ".[test]"`; where one is missing, its test is skipped and says so."""
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,11 @@ CYTHON_PACKAGES = ("engine", "nnue", "search", "training")
 
 
 def _run(argv):
-    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    # cython-lint starts pycodestyle from PATH: this environment's scripts first,
+    # as when it is activated
+    bindir = str(Path(sys.executable).parent)
+    env = dict(os.environ, PATH=os.pathsep.join([bindir, os.environ.get("PATH", "")]))
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, f"{' '.join(argv)} found:\n{proc.stdout}{proc.stderr}"
 
 
