@@ -154,6 +154,23 @@ def test_gate_promotes_only_when_the_sprt_accepts_h1(tmp_path, monkeypatch, pair
     json.dumps(rec)    # the record goes into state.json
 
 
+def test_gate_at_a_node_limit(tmp_path, monkeypatch):
+    """`--gate-nodes N`: the gating match's moves are `go nodes N` (no
+    clock), and the record says so."""
+    from training.loop import Loop, LoopConfig
+    book = tmp_path / "book.epd"
+    book.write_text("rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq -\n")
+    calls = _fake_match(monkeypatch, [2.0] * 500)
+    loop = Loop(LoopConfig(workdir=str(tmp_path / "run"), openings=str(book), gate_nodes=25000),
+                log=lambda m: None)
+    rec = {"gen": 0, "net": str(tmp_path / "gen-000" / "net.nnue")}
+    loop.match(0, rec)
+    assert calls["config"].nodes == 25000 and rec["match"]["nodes"] == 25000
+    loop.cfg.gate_nodes = None
+    loop.match(0, rec)
+    assert calls["config"].nodes is None and "nodes" not in rec["match"]
+
+
 def test_state_from_before_the_sprt_gate_still_loads(tmp_path):
     """A state.json written with the LOS gate (no pair or SPRT fields), or
     by the SPRT gate before its model was recorded, is resumed: finished

@@ -93,6 +93,9 @@ class LoopConfig:
         "help": "start training from the best net (else from scratch)"})
     games: int = field(default=1000, metadata={"help": "cap on the games of each gating match (even: pairs)"})
     tc: str = field(default="5+0.05", metadata={"help": "gating match time control, seconds+increment"})
+    gate_nodes: Optional[int] = field(default=None, metadata={
+        "help": "gating match at this node limit per move instead of --tc (the same games on a busy "
+                "machine, but blind to a net's speed)"})
     concurrency: int = field(default_factory=lambda: os.cpu_count() or 1, metadata={
         "help": "games played at once in the gating match (default: every core)"})
     openings: Optional[str] = field(default=None, metadata={
@@ -112,7 +115,7 @@ class LoopConfig:
     progress: bool = field(default=True, metadata={"help": "show progress bars"})
 
 
-def match_record(result, opponent: str, tc: str) -> dict:
+def match_record(result, opponent: str, tc: str, nodes: Optional[int] = None) -> dict:
     """The generation record's account of a gating match (a
     training.match.MatchResult): games, pairs, the SPRT and the Elo from the
     pairs.  Records written before the SPRT gate lack the pair and SPRT
@@ -124,7 +127,7 @@ def match_record(result, opponent: str, tc: str) -> dict:
     s = result.sprt
     return {"opponent": opponent, "wins": result.wins, "draws": result.draws, "losses": result.losses,
             "pentanomial": list(result.pentanomial), "elo": e, "elo_low": lo, "elo_high": hi,
-            "los": result.los(), "tc": tc,
+            "los": result.los(), "tc": tc, **({"nodes": nodes} if nodes is not None else {}),
             "sprt": {"elo0": s.elo0, "elo1": s.elo1, "alpha": s.alpha, "beta": s.beta,
                      "model": s.model},
             "llr": result.llr(), "llr_bounds": list(result.bounds()), "decision": result.decision}
@@ -228,12 +231,13 @@ class Loop:
             engine1=match.EngineSpec(options={"EvalFile": rec["net"]}, name=f"gen-{g:03d}"),
             engine2=match.EngineSpec(options={"EvalFile": best},
                                      name="bootstrap" if best == BOOTSTRAP else Path(best).parent.name),
-            games=self.cfg.games, tc=self.cfg.tc, concurrency=self.cfg.concurrency,
+            games=self.cfg.games, tc=self.cfg.tc, nodes=self.cfg.gate_nodes,
+            concurrency=self.cfg.concurrency,
             openings=self.cfg.openings, seed=self.cfg.seed + g,
             pgn=str(self.gen_dir(g) / "match.pgn"),
             sprt=match.Sprt(self.cfg.elo0, self.cfg.elo1, self.cfg.alpha, self.cfg.beta,
                             self.cfg.sprt_model)))
-        rec["match"] = match_record(result, best, self.cfg.tc)
+        rec["match"] = match_record(result, best, self.cfg.tc, self.cfg.gate_nodes)
         rec["seconds_match"] = time.time() - t0
         m = rec["match"]
         promoted = m["decision"] == "H1"

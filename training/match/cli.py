@@ -8,7 +8,8 @@ engine`).  Each opening (a seeded draw from the book: by default the one
 shipped in the package, training/books) is played twice with colours
 reversed.  The runner keeps the clocks itself: it measures each move's
 think time, subtracts it, adds the increment, and a side whose clock goes
-below -margin loses on time.  Every move is checked for legality; an
+below -margin loses on time; with `--nodes N` each move is `go nodes N`
+and there is no clock.  Every move is checked for legality; an
 illegal move, a crash or a hang loses the game and is reported apart.
 Games end by the rules as cutechess-cli and fastchess apply them, or by the
 optional adjudications.  Statistics (training/elo.py): W/D/L, score, Elo
@@ -60,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--option2", action="append", metavar="NAME=VALUE")
     ap.add_argument("--name1")
     ap.add_argument("--name2")
-    ap.add_argument("--tc", default="10+0.1", help="seconds+increment (default 10+0.1)")
+    limit = ap.add_mutually_exclusive_group()
+    limit.add_argument("--tc", default="10+0.1", help="seconds+increment (default 10+0.1)")
+    limit.add_argument("--nodes", type=int, help="a node limit per move instead of the clock")
     ap.add_argument("--margin", type=float, default=0.0,
                     help="seconds a clock may go below zero before a time loss (default 0)")
     ap.add_argument("--hang-grace", type=float, default=10.0,
@@ -88,7 +91,7 @@ def config_from_args(args) -> MatchConfig:
     config = MatchConfig(
         engine1=EngineSpec(args.engine1, args.proto1, parse_options(args.option1), args.name1),
         engine2=EngineSpec(args.engine2, args.proto2, parse_options(args.option2), args.name2),
-        games=args.games, tc=args.tc, openings=args.openings, seed=args.seed,
+        games=args.games, tc=args.tc, nodes=args.nodes, openings=args.openings, seed=args.seed,
         concurrency=args.concurrency, pgn=args.pgn, event=args.event,
         sprt=parse_sprt(args.sprt) if args.sprt else None,
         resign=tuple(args.resign) if args.resign else None,
@@ -101,7 +104,7 @@ def config_from_args(args) -> MatchConfig:
 def report(result: MatchResult, config: MatchConfig) -> str:
     """The summary printed at the end of a match."""
     names, t = result.names, result
-    lines = ["", f"Finished match: {names[0]} vs {names[1]}, tc {config.tc}"]
+    lines = ["", f"Finished match: {names[0]} vs {names[1]}, {config.limit_text}"]
     if t.played == 0:
         return "\n".join(lines + ["no games played"])
     _, lo, hi = elo.elo_interval(t.wins, t.draws, t.losses)

@@ -130,11 +130,17 @@ class EngineSpec:
         return eng
 
 
-async def close_engine(eng) -> None:
+QUIT_WAIT = 5.0     # seconds an engine gets to answer `quit` before it is killed
+
+
+async def close_engine(eng, wait: float = QUIT_WAIT) -> None:
+    """Quit the engine, killing it if it has not gone within `wait` seconds
+    (at once with wait 0: an engine known to be hung)."""
     if eng is None:
         return
     try:
-        await asyncio.wait_for(eng.quit(), 5)
+        if wait > 0:
+            await asyncio.wait_for(eng.quit(), wait)
     except Exception:
         pass
     try:
@@ -156,6 +162,7 @@ class Player:
             self.eng = await self.spec.open()
         return self.eng
 
-    async def restart(self):
-        await close_engine(self.eng)
+    async def restart(self, hung: bool = False):
+        """Close the engine (killed at once if `hung`); the next game starts a new one."""
+        await close_engine(self.eng, 0.0 if hung else QUIT_WAIT)
         self.eng = None

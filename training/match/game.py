@@ -98,8 +98,11 @@ async def play_game(number, opening_index, fen, players, white, names, config) -
             break
         side = board.turn
         player = side_player[side]
-        limit = chess.engine.Limit(white_clock=clocks[chess.WHITE], black_clock=clocks[chess.BLACK],
-                                   white_inc=inc, black_inc=inc)
+        if config.nodes is not None:
+            limit = chess.engine.Limit(nodes=config.nodes)
+        else:
+            limit = chess.engine.Limit(white_clock=clocks[chess.WHITE], black_clock=clocks[chess.BLACK],
+                                       white_inc=inc, black_inc=inc)
         start = time.perf_counter()
         try:
             # A side may overrun its clock (and then loses on time); one that
@@ -107,10 +110,10 @@ async def play_game(number, opening_index, fen, players, white, names, config) -
             play = await asyncio.wait_for(
                 player.eng.play(board, limit, game=game_key,
                                 info=chess.engine.INFO_SCORE),
-                timeout=max(clocks[side], 0.0) + config.hang_grace)
+                timeout=config.move_timeout(clocks[side]))
         except asyncio.TimeoutError:
             forfeit(side, f"hangs (no move after {time.perf_counter() - start:.1f}s)", "hang")
-            await player.restart()
+            await player.restart(hung=True)
             break
         except chess.engine.EngineTerminatedError as exc:
             forfeit(side, f"crashed: {exc}", "crash")
@@ -123,11 +126,12 @@ async def play_game(number, opening_index, fen, players, white, names, config) -
             await player.restart()
             break
         elapsed = time.perf_counter() - start
-        clocks[side] -= elapsed
-        if clocks[side] < -config.margin:
-            forfeit(side, f"loses on time ({clocks[side] * 1000:+.0f} ms)", "time")
-            break
-        clocks[side] += inc
+        if config.nodes is None:
+            clocks[side] -= elapsed
+            if clocks[side] < -config.margin:
+                forfeit(side, f"loses on time ({clocks[side] * 1000:+.0f} ms)", "time")
+                break
+            clocks[side] += inc
         if play.resigned:
             result = "0-1" if side == chess.WHITE else "1-0"
             reason = f"{'White' if side == chess.WHITE else 'Black'} resigns"
@@ -148,7 +152,8 @@ async def play_game(number, opening_index, fen, players, white, names, config) -
     game.headers["White"] = names[white]
     game.headers["Black"] = names[1 - white]
     game.headers["Result"] = result
-    game.headers["TimeControl"] = f"{base:g}+{inc:g}"
+    # PGN's "-": no time control (a node limit per move)
+    game.headers["TimeControl"] = "-" if config.nodes is not None else f"{base:g}+{inc:g}"
     game.headers["Termination"] = {"normal": "normal", "time": "time forfeit",
                                    "illegal": "rules infraction", "crash": "abandoned",
                                    "hang": "abandoned", "adjudication": "adjudication"}[kind]

@@ -21,6 +21,7 @@ from training.match.engines import EngineSpec, Player, close_engine
 from training.match.result import MatchResult, Sprt
 
 LOGGER = logging.getLogger("training.match")
+NODES_PER_SECOND_FLOOR = 50_000     # a node-limited move takes at most nodes / this (+ hang_grace)
 
 
 def parse_tc(text: str) -> Tuple[float, float]:
@@ -42,6 +43,9 @@ class MatchConfig:
     engine2: EngineSpec = field(default_factory=EngineSpec)
     games: int = 20                       #: games to play (the cap, with an SPRT)
     tc: str = "10+0.1"                    #: time control, seconds+increment
+    #: a node limit per move instead of the clock (`go nodes N`, as cutechess-cli's and
+    #: fastchess's nodes=N): no clocks and no time losses, the same games on a busy machine
+    nodes: Optional[int] = None
     openings: Union[str, Path, None] = None  #: EPD book (None: the one shipped, training/books)
     seed: int = 1                         #: seed of the openings' draw
     concurrency: int = 1                  #: games played at once
@@ -58,6 +62,8 @@ class MatchConfig:
         if self.games < 1 or self.concurrency < 1:
             raise ValueError("games and concurrency must be positive")
         parse_tc(self.tc)
+        if self.nodes is not None and self.nodes < 1:
+            raise ValueError(f"nodes must be positive, got {self.nodes}")
         if self.sprt is not None:
             Sprt(*self.sprt).check()
             if self.games % 2:
@@ -66,6 +72,19 @@ class MatchConfig:
             raise ValueError("margin must not be negative and hang_grace must be positive")
         if self.openings is not None and not Path(self.openings).is_file():
             raise ValueError(f"openings file not found: {self.openings}")
+
+    @property
+    def limit_text(self) -> str:
+        """What limits a move: 'tc 10+0.1' or '25000 nodes'."""
+        return f"{self.nodes} nodes" if self.nodes is not None else f"tc {self.tc}"
+
+    def move_timeout(self, clock: float) -> float:
+        """Seconds a side may stay silent before it counts as hung: its clock
+        and `hang_grace` past it; with a node limit `hang_grace` plus a second
+        per 50,000 nodes (an engine slower than that is taken for hung)."""
+        if self.nodes is not None:
+            return self.hang_grace + self.nodes / NODES_PER_SECOND_FLOOR
+        return max(clock, 0.0) + self.hang_grace
 
     @property
     def time_control(self) -> Tuple[float, float]:
@@ -124,8 +143,8 @@ async def run_match(config: MatchConfig) -> MatchResult:
     s = sprt
     sprt_text = (f", SPRT [{s.elo0:g}, {s.elo1:g}] {s.unit} alpha {s.alpha:g} beta {s.beta:g}"
                  if s else "")
-    LOGGER.info("Match %s vs %s: %d games, tc %s, concurrency %d, openings %s (seed %d)%s",
-                names[0], names[1], config.games, config.tc, config.concurrency, config.book(),
+    LOGGER.info("Match %s vs %s: %d games, %s, concurrency %d, openings %s (seed %d)%s",
+                names[0], names[1], config.games, config.limit_text, config.concurrency, config.book(),
                 config.seed, sprt_text)
     pgn_file = open(config.pgn, "a") if config.pgn else None
 
