@@ -41,6 +41,9 @@ def main(argv=None) -> int:
     limit = ap.add_mutually_exclusive_group()
     limit.add_argument("--tc", default="10+0.1")
     limit.add_argument("--nodes", type=int)
+    ap.add_argument("--timemargin", type=int, default=0, metavar="MS",
+                    help="milliseconds an engine may overrun its clock before it loses on time "
+                         "(fastchess's timemargin; for a machine busy with other work)")
     ap.add_argument("--games", type=int, default=200)
     ap.add_argument("--concurrency", type=int, default=1)
     ap.add_argument("--openings", default=str(DATA / "openings.epd"))
@@ -54,7 +57,7 @@ def main(argv=None) -> int:
         r = play(log=a.log, engine1=a.engine1, engine2=a.engine2, games=a.games, tc=a.tc,
                  nodes=a.nodes, openings=a.openings, options1=opts[0], options2=opts[1],
                  name1=a.name1, name2=a.name2, concurrency=a.concurrency, seed=a.seed,
-                 pgn=a.pgn, sprt=a.sprt)
+                 pgn=a.pgn, sprt=a.sprt, timemargin_ms=a.timemargin)
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

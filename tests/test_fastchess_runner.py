@@ -79,6 +79,12 @@ def test_command_line():
     assert "option.UCI_Elo=2850" in argv and "nodes=5000" in argv
     assert argv[argv.index("-rounds") + 1] == "5"
     assert argv[argv.index("-sprt") + 1:][:4] == ["elo0=0", "elo1=10", "alpha=0.05", "beta=0.05"]
+    assert not any(a.startswith("timemargin") for a in argv)
+    clock = F.command("a", "b", 2, tc="10+0.1", openings=BOOK, timemargin_ms=100)
+    each = clock[clock.index("-each") + 1:]
+    assert each[:2] == ["tc=10+0.1", "timemargin=100"]
+    with pytest.raises(ValueError, match="timemargin"):
+        F.command("a", "b", 2, openings=BOOK, timemargin_ms=-1)
     with pytest.raises(ValueError, match="even"):
         F.command("a", "b", 7, openings=BOOK)
     with pytest.raises(ValueError, match="openings"):

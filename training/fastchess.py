@@ -98,8 +98,11 @@ def engine_args(cmd: str, name: str, options: Dict[str, str]) -> List[str]:
 def command(engine1: str, engine2: str, games: int, tc: Optional[str] = "10+0.1",
             nodes: Optional[int] = None, openings=None, options1=None,
             options2=None, name1: str = "Ladya", name2: str = "opponent", concurrency: int = 1,
-            seed: int = 1, pgn: Optional[str] = None, sprt=None, hash_mb: int = 16) -> List[str]:
-    """The fastchess command line of a match of `games` games (even: pairs)."""
+            seed: int = 1, pgn: Optional[str] = None, sprt=None, hash_mb: int = 16,
+            timemargin_ms: int = 0) -> List[str]:
+    """The fastchess command line of a match of `games` games (even: pairs).
+    `timemargin_ms`: how far past its clock an engine may go before it loses
+    on time (fastchess's timemargin; the overrun is still taken off its clock)."""
     if games < 2 or games % 2:
         raise ValueError(f"games must be even and at least 2 (pairs), got {games}")
     if openings is None:                # the book shipped in the package
@@ -110,7 +113,11 @@ def command(engine1: str, engine2: str, games: int, tc: Optional[str] = "10+0.1"
     fc = binary()
     if fc is None:
         raise ValueError("fastchess is not installed: run ../shared/tools/build-fastchess.sh")
+    if timemargin_ms < 0:
+        raise ValueError(f"timemargin must not be negative, got {timemargin_ms}")
     limit = [f"nodes={nodes}", "tc=inf"] if nodes else [f"tc={tc}"]
+    if timemargin_ms and not nodes:
+        limit.append(f"timemargin={timemargin_ms}")
     out = [fc, *engine_args(engine1, name1, options1 or {}),
            *engine_args(engine2, name2, options2 or {}),
            "-each", *limit, f"option.Hash={hash_mb}",
