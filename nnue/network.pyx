@@ -1,7 +1,9 @@
-# Network: loads a .nnue file (nnue/format.py) into 64-byte aligned memory.
-from libc.stdlib cimport malloc, free
+# Network: loads a .nnue file (nnue/format.py) into 64-byte aligned memory
+# (huge pages where the OS grants them: the accumulator updates read rows
+# all over the weights).
 from libc.string cimport memcpy, memset
-from libc.stdint cimport int16_t, uintptr_t
+from libc.stdint cimport int16_t
+from engine.large_alloc cimport ly_large_alloc, ly_large_free
 from nnue.features cimport KING_BLOCK
 
 import itertools
@@ -35,7 +37,7 @@ cdef class Network:
         self.net.raw = NULL
 
     def __dealloc__(self):
-        free(self.net.raw)
+        ly_large_free(self.net.raw)
 
     def __init__(self, path=None):
         if path is not None:
@@ -62,7 +64,7 @@ cdef class Network:
         row_of, distinct = king_block_map(qnet.ft_weights)
         cdef size_t n_w = <size_t>len(distinct) * KING_BLOCK * h
         cdef size_t total = (n_w + h + 2 * h + h) * sizeof(int16_t) + 4 * 64
-        cdef char* raw = <char*>malloc(total + 64)
+        cdef char* raw = <char*>ly_large_alloc(total)
         cdef char* p
         cdef const int16_t[:, ::1] w = np.ascontiguousarray(
             np.asarray(qnet.ft_weights, dtype=np.int16).reshape(64, -1)[distinct])
@@ -70,9 +72,9 @@ cdef class Network:
         cdef const int16_t[::1] o = np.ascontiguousarray(qnet.out_weights, dtype=np.int16)
         if raw == NULL:
             raise MemoryError("cannot allocate the network")
-        free(self.net.raw)
+        ly_large_free(self.net.raw)
         self.net.raw = raw
-        p = <char*>(((<uintptr_t>raw) + 63) & ~(<uintptr_t>63))
+        p = raw
         self.net.ft_w = <int16_t*>p
         memcpy(p, &w[0, 0], n_w * sizeof(int16_t))
         p += (n_w * sizeof(int16_t) + 63) & ~63

@@ -1,7 +1,7 @@
-from libc.stdlib cimport malloc, free
 from libc.string cimport memset
-from libc.stdint cimport uint64_t, uintptr_t, uint8_t
+from libc.stdint cimport uint64_t, uint8_t
 from engine.bitboard cimport ly_prefetch, ly_mulhi64
+from engine.large_alloc cimport ly_large_alloc, ly_large_free
 
 
 # Fixed-point range reduction (high half of key * count) instead of a
@@ -16,21 +16,22 @@ cdef int tt_resize(TT* tt, int mb) except -1:
     if mb < 1 or mb > 65536:
         raise ValueError(f"hash size must be 1..65536 MB, got {mb}")
     count = (<uint64_t>mb * 1024 * 1024) // sizeof(TTBucket)
-    # Allocate before freeing: on failure the old table stays usable.
-    raw = malloc(count * sizeof(TTBucket) + 64)
+    # Allocate before freeing: on failure the old table stays usable.  At
+    # least 64-byte aligned, so that a bucket is one cache line; huge pages
+    # where the OS grants them (a probe lands anywhere in the table).
+    raw = ly_large_alloc(count * sizeof(TTBucket))
     if raw == NULL:
         raise MemoryError(f"cannot allocate a {mb} MB hash table")
     tt_free(tt)
     tt.raw = raw
     tt.count = count
-    # 64-byte alignment so that a bucket is one cache line.
-    tt.buckets = <TTBucket*>(((<uintptr_t>tt.raw) + 63) & ~(<uintptr_t>63))
+    tt.buckets = <TTBucket*>raw
     tt_clear(tt)
     return 0
 
 
 cdef void tt_free(TT* tt) noexcept:
-    free(tt.raw)
+    ly_large_free(tt.raw)
     tt.raw = NULL
     tt.buckets = NULL
     tt.count = 0
