@@ -166,9 +166,11 @@ def test_gate_at_a_node_limit(tmp_path, monkeypatch):
     rec = {"gen": 0, "net": str(tmp_path / "gen-000" / "net.nnue")}
     loop.match(0, rec)
     assert calls["config"].nodes == 25000 and rec["match"]["nodes"] == 25000
+    assert rec["match"]["tc"] == "-"
     loop.cfg.gate_nodes = None
     loop.match(0, rec)
     assert calls["config"].nodes is None and "nodes" not in rec["match"]
+    assert rec["match"]["tc"] == "5+0.05"
 
 
 def test_state_from_before_the_sprt_gate_still_loads(tmp_path):

@@ -127,7 +127,9 @@ def match_record(result, opponent: str, tc: str, nodes: Optional[int] = None) ->
     s = result.sprt
     return {"opponent": opponent, "wins": result.wins, "draws": result.draws, "losses": result.losses,
             "pentanomial": list(result.pentanomial), "elo": e, "elo_low": lo, "elo_high": hi,
-            "los": result.los(), "tc": tc, **({"nodes": nodes} if nodes is not None else {}),
+            # a node-limited match has no clock: "-" as its PGN says
+            "los": result.los(), "tc": tc if nodes is None else "-",
+            **({"nodes": nodes} if nodes is not None else {}),
             "sprt": {"elo0": s.elo0, "elo1": s.elo1, "alpha": s.alpha, "beta": s.beta,
                      "model": s.model},
             "llr": result.llr(), "llr_bounds": list(result.bounds()), "decision": result.decision}

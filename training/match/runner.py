@@ -81,7 +81,8 @@ class MatchConfig:
     def move_timeout(self, clock: float) -> float:
         """Seconds a side may stay silent before it counts as hung: its clock
         and `hang_grace` past it; with a node limit `hang_grace` plus a second
-        per 50,000 nodes (an engine slower than that is taken for hung)."""
+        per NODES_PER_SECOND_FLOOR nodes (an engine slower than that is taken
+        for hung)."""
         if self.nodes is not None:
             return self.hang_grace + self.nodes / NODES_PER_SECOND_FLOOR
         return max(clock, 0.0) + self.hang_grace
