@@ -383,3 +383,19 @@ def test_draw_adjudication_and_mate_scores():
     assert (game.records["flags"] & D.FLAG_MATE).all()
     assert list(game.records["score"]) == [D.MATE_SCORE if i % 2 == 0 else -D.MATE_SCORE
                                            for i in range(len(game.records))]
+
+
+@pytest.mark.parametrize("argv, expected", [([], G.HASH_MB), (["--hash", "8"], 8)])
+def test_cli_hash_size_reaches_the_config(tmp_path, monkeypatch, argv, expected):
+    from training import cli
+    seen = {}
+
+    def fake_run(cfg):  # plays nothing: an empty output directory
+        seen["cfg"] = cfg
+        os.makedirs(cfg.out)
+        return dict(positions=0, games=0, white_wins=0, draws=0, black_wins=0, seconds=0.0,
+                    positions_per_second=0.0, workers=1, positions_per_cpu_second=0.0)
+    monkeypatch.setattr(G, "run", fake_run)
+    assert cli.main(["datagen", "--out", str(tmp_path / "out"), "--games", "1", *argv]) == 0
+    assert seen["cfg"].hash_mb == expected
+    assert G.DatagenConfig(out="x").hash_mb == G.HASH_MB

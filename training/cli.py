@@ -34,7 +34,7 @@ def add_parsers(sub) -> None:
     g.add_argument("--book", default=None, help="EPD/FEN file of openings, e.g. ../shared/data/openings.epd")
     g.add_argument("--eval", default="bootstrap", help="'bootstrap' or a .nnue net file")
     g.add_argument("--seed", type=int, default=1)
-    g.add_argument("--hash", type=int, default=16, help="hash table MB per worker")
+    g.add_argument("--hash", type=int, default=None, help="hash table MB per worker (default 2)")
     g.add_argument("--chunk-games", type=int, default=16, help="games per output file (default 16)")
     g.add_argument("--no-progress", action="store_true")
     g.set_defaults(func=datagen_command)
@@ -160,7 +160,7 @@ def train_command(args) -> int:
 
 
 def datagen_command(args) -> int:
-    from training.datagen import DatagenConfig, run
+    from training.datagen import HASH_MB, DatagenConfig, run
     default_amount = args.positions is None and args.games is None
     cfg = DatagenConfig(out=args.out,
                         positions=100_000 if default_amount else args.positions,
@@ -168,7 +168,8 @@ def datagen_command(args) -> int:
                         nodes=(None if args.depth is not None
                                else 5000 if args.nodes is None else args.nodes),
                         depth=args.depth, random_plies=args.random_plies, book=args.book,
-                        eval=args.eval, seed=args.seed, hash_mb=args.hash,
+                        eval=args.eval, seed=args.seed,
+                        hash_mb=HASH_MB if args.hash is None else args.hash,
                         chunk_games=args.chunk_games, progress=not args.no_progress,
                         workers=args.workers, ray=args.ray)
     try:
