@@ -93,13 +93,21 @@ cdef void score_quiets(MovePicker* mp, int start) noexcept nogil:
                         + 2 * mp.cont1[pc * 64 + to] + mp.cont2[pc * 64 + to])
 
 
-# Selection sort step: move the best remaining move to position cur.
+cdef inline int max_int(int a, int b) noexcept nogil:
+    return a if a > b else b
+
+
+# Selection sort step: move the best remaining move (the first of equals) to position cur.
+# The maximum first, as a reduction the compiler vectorises, then its first index: a
+# scan that carries the best index stalls on each comparison.
 cdef inline Move pick_best(MovePicker* mp) noexcept nogil:
-    cdef int best = mp.cur, i, s
+    cdef int best = mp.cur, i, s, top = mp.scores[mp.cur]
+    cdef const int* sc = mp.scores
     cdef Move m
     for i in range(mp.cur + 1, mp.n):
-        if mp.scores[i] > mp.scores[best]:
-            best = i
+        top = max_int(top, sc[i])
+    while sc[best] != top:
+        best += 1
     m = mp.moves[best]
     s = mp.scores[best]
     mp.moves[best] = mp.moves[mp.cur]
