@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--games", type=int, default=30)
     ap.add_argument("--nodes", type=int, default=5000, help="soft node limit, as datagen's --nodes")
     args = ap.parse_args()
+    if args.hash[0] == args.hash[1]:
+        sys.exit("error: give two different sizes (each has its own table)")
     games = [[D.unpack_fen(r) for r in g] for g in list(D.games(D.load([args.data])))[:args.games]]
     n = sum(len(g) for g in games)
     if not n:

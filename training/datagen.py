@@ -53,7 +53,7 @@ RANDOM_PLIES = 8            # random opening plies without a book
 
 
 # A soft 5000-node search stores ~10k entries: 2 MB (131k slots) holds them and fits a
-# core's L2, where 16 MB misses to memory on every probe: 1.06x nodes/s and 1.10x positions
+# core's L2, where most probes of 16 MB miss to memory: 1.06x nodes/s and 1.10x positions
 # per CPU second with gen-005 (docs/training.md).
 HASH_MB = 2
 
