@@ -264,7 +264,11 @@ def main(argv=None):
           f"kernels {kernel_path()}; reference: {ref_name}")
 
     with tempfile.TemporaryDirectory() as tmp:
-        D.write_records(Path(tmp) / "bench.ldat", recs[:64])      # Trainer needs a data file
+        # the Trainer needs a data file; drawn records are not whole games, so
+        # the placeholder's first record is marked as one's start
+        stub = recs[:64].copy()
+        stub["flags"][0] |= D.FLAG_GAME_START
+        D.write_records(Path(tmp) / "bench.ldat", stub)
         cfg = TrainConfig(data=[tmp], out=str(Path(tmp) / "bench.nnue"), hidden=args.hidden,
                           batch_size=args.batch, threads=args.threads, progress=False,
                           factorizer=args.factorizer, min_ply=0, king_buckets=args.king_buckets,
