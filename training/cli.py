@@ -5,6 +5,7 @@ engine/cli.py registers these subcommands with `add_parsers(subparsers)`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import typing
 
@@ -60,7 +61,16 @@ def add_parsers(sub) -> None:
     u = dsub.add_parser("dedup", help="drop repeated positions (same placement, side, castling, ep)")
     u.add_argument("paths", nargs="+")
     u.add_argument("--out", required=True, help="output .ldat file")
-    for reader in (s, e, p, u):
+    lo = dsub.add_parser("loss", help="held-out loss of nets: MSE in win probability vs score and result",
+                         description="For each --net, the mean squared error in win probability "
+                                     "(sigmoid(eval / K)) of its evaluation of the usable positions "
+                                     "(the trainer's filter) against the search score and against "
+                                     "the game result: compare nets on games none was trained on.")
+    lo.add_argument("paths", nargs="+")
+    lo.add_argument("--net", action="append", required=True, help=".nnue file (repeat for more nets)")
+    lo.add_argument("--K", type=float, default=400.0, help="centipawns per logit (as ladya train --K)")
+    lo.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    for reader in (s, e, p, u, lo):
         reader.add_argument("--strict", action="store_true",
                             help="a damaged file or invalid record is an error "
                                  "(default: skipped with a warning)")
@@ -260,6 +270,14 @@ def data_command(args) -> int:
         elif args.data_command == "pgn":
             n = _write_pgn(load(), args.out)
             print(f"wrote {n} games to {args.out}{_left_out(report)}", file=sys.stderr)
+        elif args.data_command == "loss":
+            from training.heldout import heldout_loss
+            recs = load()
+            recs = recs[D.default_filter(recs)]
+            print(f"{len(recs)} usable positions in {report.files} files{_left_out(report)}")
+            for net in args.net:
+                r = heldout_loss(recs, net, args.K, args.threads)
+                print(f"{net}: vs score {r.vs_score:.6f}, vs result {r.vs_result:.6f}")
         elif args.data_command == "dedup":
             recs = load()
             n = len(recs)
