@@ -31,8 +31,8 @@ class HeldOutLoss:
 
 
 def heldout_loss(recs: np.ndarray, net_path, K: float = 400.0, threads: int = 1) -> HeldOutLoss:
-    """The losses of the net at `net_path` on the records `recs` (all of
-    them: filter first, e.g. with training.train._load_sources)."""
+    """The losses of the net at `net_path` on the records `recs`, all of
+    them (filter first: recs[training.data.default_filter(recs)])."""
     if len(recs) == 0:
         raise ValueError("no positions to evaluate")
     q = read_net(net_path)

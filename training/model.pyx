@@ -31,7 +31,7 @@
 # The samples run in the order of their king buckets (the stm king's, then
 # the other's): a run of samples that share both buckets uses the same few
 # rows of 640, which then stay in L2 for the forward pass and the scatter
-# (14-16% of a step for mirror16 here, benchmarks/train_speed.py).
+# (a mirror16 step 9-18% faster here, docs/training.md "Bucket order").
 # The batch is cut into SHARDS fixed slices of whole chunks.  Each slice runs
 # one sample at a time: forward pass, loss, output layer backward, and the
 # scatter of dL/da into the slice's own gradient rows (only the rows the
