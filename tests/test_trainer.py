@@ -548,6 +548,27 @@ def test_encode_records_gives_the_same_batch_on_any_thread_count():
         encode_records(batch, threads=2)
 
 
+def test_encode_records_into_reused_buffers_gives_fresh_batches():
+    """A Scratch's buffers hold the last batch only: a later batch of fewer
+    records, or of positions with fewer pieces, leaves nothing of the one
+    before (its unused slots are -1 again)."""
+    from training.model import Scratch
+    from training.buckets import layout
+    remap = layout("mirror16").remap()
+    recs = records(random_positions(2500, seed=11))
+    pieces = np.array([bin(int(o)).count("1") for o in recs["occ"]])
+    crowded = recs[np.argsort(-pieces, kind="stable")]      # most pieces first
+    sparse = crowded[::-1].copy()                           # fewest first
+    scratch = Scratch()
+    for batch, threads in ((crowded, 2), (sparse[:2200], 2), (crowded[:100], 1), (sparse, 1)):
+        fresh = encode_records(batch, None, remap, threads)
+        reused = encode_records(batch, None, remap, threads, scratch)
+        for a, b in zip(fresh, reused):
+            assert a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
+    # the sparse batch did overwrite slots that the crowded one had filled
+    assert ((encode_records(sparse)[0] == -1) & (encode_records(crowded)[0] >= 0)).any()
+
+
 # ---------------------------------------------------------------------------
 # The command line
 
@@ -737,9 +758,9 @@ def test_lambda_moves_linearly_from_start_to_end(data_dir, tmp_path, monkeypatch
     seen = []
     encode = Trainer._encode
 
-    def spy(self, recs, mirror=None, lam=None):
+    def spy(self, recs, mirror=None, lam=None, reuse=False):
         seen.append(lam)
-        return encode(self, recs, mirror, lam)
+        return encode(self, recs, mirror, lam, reuse)
     monkeypatch.setattr(Trainer, "_encode", spy)
     cfg = config(data_dir, tmp_path / "net.nnue", epochs=2, batch_size=500, lam=0.9, lam_end=0.3)
     t = Trainer(cfg)

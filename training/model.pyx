@@ -28,15 +28,15 @@
 # X is sparse and binary, so the forward pass sums at most 30 rows and the
 # backward pass touches only those rows.
 #
-# The samples run in the order of their king buckets (the stm king's, then
-# the other's): a run of samples that share both buckets uses the same few
-# rows of 640, which then stay in L2 for the forward pass and the scatter
-# (a mirror16 step 9-18% faster here, docs/training.md "Bucket order").
-# The batch is cut into SHARDS fixed slices of whole chunks.  Each slice runs
-# one sample at a time: forward pass, loss, output layer backward, and the
-# scatter of dL/da into the slice's own gradient rows (only the rows the
-# batch uses, numbered compactly); threads take slices as they come free.
-# The slices' rows are then summed in slice order, in parallel over rows.
+# A sample's two accumulators ("halves": stm, nstm) run separately, in the
+# order of their king buckets: all the halves that use one block of 640 rows
+# run together, so that the block stays in L2 for the forward pass and the
+# scatter (docs/training.md "Bucket order").  The batch's halves are cut into
+# SHARDS fixed slices: each slice sums its halves' accumulators into a
+# buffer of the batch; then, sample by sample, the loss and the output layer
+# turn them into dL/da; then each slice scatters its halves' dL/da into its
+# own gradient rows (only the rows the batch uses, numbered compactly), and
+# the slices' rows are summed in slice order, in parallel over rows.
 # No two threads ever write the same cell and every sum runs in an order
 # fixed by the batch alone, so the results do not depend on the thread count.
 cimport cython
@@ -102,12 +102,15 @@ cdef inline bint encode_one(uint64_t occ, const uint8_t* pieces, uint16_t packed
             stm[j] = rows[stm[j]]
             nstm[j] = rows[nstm[j]]
         j += 1
+    for k in range(j, MAX_ACTIVE_FEATURES):
+        stm[k] = -1
+        nstm[k] = -1
     return True
 
 
 @cython.boundscheck(False)
 @cython.wraparound(False)
-def encode_records(recs, mirror=None, remap=None, int threads=1):
+def encode_records(recs, mirror=None, remap=None, int threads=1, scratch=None):
     """Feature indices and labels of data records (training/data.py RECORD).
 
     Returns (stm [N, MAX_ACTIVE_FEATURES] int32, nstm [N, MAX_ACTIVE_FEATURES]
@@ -121,7 +124,10 @@ def encode_records(recs, mirror=None, remap=None, int threads=1):
     index to the row the trainer fits (king buckets).  The pieces are
     decoded by the record codec's unpack_pieces (engine/record.pyx).
     `threads` encode records side by side (each writes only its own rows,
-    so the output does not depend on it)."""
+    so the output does not depend on it).  With `scratch` (a Scratch) the
+    arrays are views of its buffers, valid until its next use: a training
+    step's batch then costs no fresh memory (page faults were a sixth of
+    the encode)."""
     cdef Py_ssize_t n = len(recs)
     mirror_a = np.zeros(n, np.uint8) if mirror is None else \
         np.ascontiguousarray(mirror, dtype=np.bool_).view(np.uint8)
@@ -138,11 +144,13 @@ def encode_records(recs, mirror=None, remap=None, int threads=1):
     cdef const uint16_t[::1] packed = np.ascontiguousarray(recs["packed"], dtype=np.uint16)
     cdef const int16_t[::1] score = np.ascontiguousarray(recs["score"], dtype=np.int16)
     cdef const int8_t[::1] result = np.ascontiguousarray(recs["result"], dtype=np.int8)
-    stm_a = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
-    nstm_a = np.full((n, MAX_ACTIVE_FEATURES), -1, np.int32)
-    score_a = np.empty(n, np.float32)
-    result_a = np.empty(n, np.float32)
-    ok_a = np.empty(n, np.uint8)
+    if scratch is None:
+        scratch = Scratch()
+    stm_a = scratch.get("enc_stm", (n, MAX_ACTIVE_FEATURES), np.int32)[:n]
+    nstm_a = scratch.get("enc_nstm", (n, MAX_ACTIVE_FEATURES), np.int32)[:n]
+    score_a = scratch.get("enc_score", (n,), np.float32)[:n]
+    result_a = scratch.get("enc_result", (n,), np.float32)[:n]
+    ok_a = scratch.get("enc_ok", (n,), np.uint8)[:n]
     cdef int32_t[:, ::1] stm = stm_a
     cdef int32_t[:, ::1] nstm = nstm_a
     cdef float[::1] sc = score_a
@@ -232,6 +240,22 @@ cdef inline int active(const int32_t* idx) noexcept nogil:
     return k
 
 
+cdef inline int first_shard(const int32_t* lo, const int32_t* hi, Py_ssize_t u) noexcept nogil:
+    """The first slice whose rows (slots lo..hi) include u."""
+    cdef int k = 0
+    while k < SHARD_COUNT - 1 and not (lo[k] <= u <= hi[k]):
+        k += 1
+    return k
+
+
+cdef inline int last_shard(const int32_t* lo, const int32_t* hi, Py_ssize_t u) noexcept nogil:
+    """The last slice whose rows (slots lo..hi) include u."""
+    cdef int k = SHARD_COUNT - 1
+    while k > 0 and not (lo[k] <= u <= hi[k]):
+        k -= 1
+    return k
+
+
 class Scratch:
     """Buffers forward_backward keeps from batch to batch, so that a step
     allocates next to nothing; each grows when a batch needs more."""
@@ -284,14 +308,14 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
     cdef Py_ssize_t R = nrows // T           # rows of one transformer
     cdef Py_ssize_t noff = R if separate else 0      # the side not to move's rows, P rows, B
     cdef int boff = H if separate else 0
-    cdef Py_ssize_t i, j, k, c, q, r, u, U = 0, cap, p
-    cdef int nchunks, cs, cn, row_threads, key
+    cdef Py_ssize_t i, j, k, c, q, r, u, U = 0, cap, p, h, n2 = 2 * n
+    cdef int nchunks, cs, cn, row_threads, kf, kl, side
     cdef int nb = R // KING_BLOCK            # king buckets of a transformer
+    cdef int nkeys = T * nb
     cdef float y, g
     cdef double loss = 0.0, gd = 0.0
     cdef float inv_n = 1.0 / n
     cdef float* ws
-    cdef float* wn
     cdef int32_t* ci
     cdef bint squared = activation == 1
     if activation not in (0, 1):
@@ -308,54 +332,62 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
         raise ValueError("parameter or gradient shapes do not match "
                          f"({'separate' if separate else 'shared'} transformer, hidden {H})")
     nchunks = (n + CHUNK - 1) // CHUNK
-    cdef int32_t[::1] cnt = scratch.get("cnt", (2 * n,), np.int32)
+    # half h = 2 i + side is sample i's accumulator of one perspective (0 stm, 1 nstm)
+    cdef int32_t[::1] cnt = scratch.get("cnt", (n2,), np.int32)
     cdef uint8_t[::1] used = scratch.get("used", (nrows,), np.uint8, zeroed=True)
     cdef int32_t[::1] slot = scratch.get("slot", (nrows,), np.int32)
     cdef int32_t[::1] rows = scratch.get("rows", (nrows,), np.int32)
     cdef double[::1] lossv = scratch.get("loss", (n,), np.float64)
     cdef float[::1] dy = scratch.get("dy", (n,), np.float32)
-    cdef float[:, ::1] acc = scratch.get("acc", (SHARD_COUNT, 2 * H), np.float32)
-    cdef int32_t[::1] order = scratch.get("order", (n,), np.int32)
-    cdef int32_t[:, ::1] sidx = scratch.get("sidx", (n, 2 * MAX_ACTIVE_FEATURES), np.int32)
-    cdef int32_t[::1] keys = scratch.get("keys", (n,), np.int32)
-    cdef int32_t[::1] runs = scratch.get("runs", (nb * nb + 1,), np.int32)
+    cdef float[:, ::1] acc = scratch.get("acc", (n, 2 * H), np.float32)
+    cdef int32_t[::1] order = scratch.get("order", (n2,), np.int32)
+    cdef int32_t[:, ::1] sidx = scratch.get("sidx", (n2, MAX_ACTIVE_FEATURES), np.int32)
+    cdef int32_t[::1] keys = scratch.get("keys", (n2,), np.int32)
+    cdef int32_t[::1] runs = scratch.get("runs", (nkeys + 1,), np.int32)
+    cdef int32_t[::1] lo = scratch.get("lo", (SHARD_COUNT,), np.int32)
+    cdef int32_t[::1] hi = scratch.get("hi", (SHARD_COUNT,), np.int32)
 
     # 0. the feature counts, and the rows the batch uses: ascending, numbered 0..U-1
+    for i in prange(n, nogil=True, num_threads=threads if n >= PARALLEL_ENCODE else 1, schedule="static"):
+        cs = active(&stm[i, 0])
+        cn = active(&nstm[i, 0])
+        cnt[2 * i] = cs
+        cnt[2 * i + 1] = cn
+        keys[2 * i] = stm[i, 0] // KING_BLOCK if cs else 0
+        keys[2 * i + 1] = (nb if separate else 0) + (nstm[i, 0] // KING_BLOCK if cn else 0)
     with nogil:
         for i in range(n):
-            cs = active(&stm[i, 0])
-            cn = active(&nstm[i, 0])
-            cnt[2 * i] = cs
-            cnt[2 * i + 1] = cn
-            for k in range(cs):
+            for k in range(cnt[2 * i]):
                 used[stm[i, k]] = 1
-            for k in range(cn):
+            for k in range(cnt[2 * i + 1]):
                 used[noff + nstm[i, k]] = 1
         for r in range(nrows):
             if used[r]:
                 slot[r] = U
                 rows[U] = r
                 U += 1
-        # the order of the samples: by king buckets, stably (a counting sort)
-        for k in range(nb * nb + 1):
+        # the order of the halves: by transformer and king bucket, stably (a
+        # counting sort), so that each block of 640 rows is read and written
+        # in one run
+        for k in range(nkeys + 1):
             runs[k] = 0
-        for i in range(n):
-            key = (stm[i, 0] // KING_BLOCK if cnt[2 * i] else 0) * nb \
-                + (nstm[i, 0] // KING_BLOCK if cnt[2 * i + 1] else 0)
-            keys[i] = key
-            runs[key + 1] += 1
-        for k in range(nb * nb):
+        for h in range(n2):
+            runs[keys[h] + 1] += 1
+        for k in range(nkeys):
             runs[k + 1] += runs[k]
-        for i in range(n):
-            order[runs[keys[i]]] = i
-            runs[keys[i]] += 1
-    # the samples' rows, numbered 0..U-1, in that order (read in sequence below)
-    for p in prange(n, nogil=True, num_threads=threads if n >= PARALLEL_ENCODE else 1, schedule="static"):
-        i = order[p]
-        for j in range(cnt[2 * i]):
-            sidx[p, j] = slot[stm[i, j]]
-        for j in range(cnt[2 * i + 1]):
-            sidx[p, MAX_ACTIVE_FEATURES + j] = slot[noff + nstm[i, j]]
+        for h in range(n2):
+            order[runs[keys[h]]] = h
+            runs[keys[h]] += 1
+    # the halves' rows, numbered 0..U-1, in that order (read in sequence below)
+    for p in prange(n2, nogil=True, num_threads=threads if n >= PARALLEL_ENCODE else 1, schedule="static"):
+        h = order[p]
+        i = h >> 1
+        if h & 1:
+            for j in range(cnt[h]):
+                sidx[p, j] = slot[noff + nstm[i, j]]
+        else:
+            for j in range(cnt[h]):
+                sidx[p, j] = slot[stm[i, j]]
     row_threads = threads if U >= PARALLEL_ROWS else 1
     cdef float[:, ::1] fused
     cdef float[:, :, ::1] parts
@@ -378,36 +410,35 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
         gCp = gBp = scratch.get("gC0", (1, 1), np.float32)
         cap = 0
 
-    # 1. the slices in parallel, each one sample at a time: accumulators, loss,
-    # output layer, and dL/da scattered into the slice's rows
+    # 1. the accumulators, half by half in that order, the batch cut into
+    # SHARD_COUNT fixed slices
     for k in prange(SHARD_COUNT, nogil=True, num_threads=min(threads, SHARD_COUNT), schedule="dynamic",
                     chunksize=1):
-        ws = &acc[k, 0]
-        wn = ws + H
-        for c in range(k * nchunks // SHARD_COUNT, (k + 1) * nchunks // SHARD_COUNT):
-            for p in range(c * CHUNK, min((c + 1) * CHUNK, n)):
-                i = order[p]
-                cs = cnt[2 * i]
-                cn = cnt[2 * i + 1]
-                ci = &sidx[p, 0]
-                if factorized:
-                    lyf.accumulate(ws, &B[0], &fused[0, 0], H, ci, cs, H)
-                    lyf.accumulate(wn, &B[boff], &fused[0, 0], H, ci + MAX_ACTIVE_FEATURES, cn, H)
+        for p in range(k * n2 // SHARD_COUNT, (k + 1) * n2 // SHARD_COUNT):
+            h = order[p]
+            i = h >> 1
+            side = h & 1
+            if factorized:
+                lyf.accumulate(&acc[i, side * H], &B[side * boff], &fused[0, 0], H, &sidx[p, 0], cnt[h], H)
+            elif side:
+                lyf.accumulate(&acc[i, H], &B[boff], &A[noff, 0], H, &nstm[i, 0], cnt[h], H)
+            else:
+                lyf.accumulate(&acc[i, 0], &B[0], &A[0, 0], H, &stm[i, 0], cnt[h], H)
+    # 2. sample by sample in chunks: loss, output layer, and dL/da in place of a
+    for c in prange(nchunks, nogil=True, num_threads=threads if n >= PARALLEL_ENCODE else 1,
+                    schedule="static"):
+        for i in range(c * CHUNK, min((c + 1) * CHUNK, n)):
+            ws = &acc[i, 0]
+            y = d + lyf.output(ws, &C[0], 2 * H, squared)
+            g = sample_loss(y, target[i], score[i], loss_kind, K, scale, huber_delta, &lossv[i])
+            g = g * inv_n
+            dy[i] = g
+            if backward:
+                lyf.output_backward(ws, &C[0], &gCp[c, 0], g, 2 * H, squared)
+                if separate:
+                    lyf.row_add(&gBp[c, 0], ws, 2 * H)
                 else:
-                    lyf.accumulate(ws, &B[0], &A[0, 0], H, &stm[i, 0], cs, H)
-                    lyf.accumulate(wn, &B[boff], &A[noff, 0], H, &nstm[i, 0], cn, H)
-                y = d + lyf.output(ws, &C[0], 2 * H, squared)
-                g = sample_loss(y, target[i], score[i], loss_kind, K, scale, huber_delta, &lossv[i])
-                g = g * inv_n
-                dy[i] = g
-                if backward:
-                    lyf.output_backward(ws, &C[0], &gCp[c, 0], g, 2 * H, squared)
-                    if separate:
-                        lyf.row_add(&gBp[c, 0], ws, 2 * H)
-                    else:
-                        lyf.row_add2(&gBp[c, 0], ws, wn, H)
-                    lyf.scatter(&parts[k, 0, 0], H, ci, cs, ws, H)
-                    lyf.scatter(&parts[k, 0, 0], H, ci + MAX_ACTIVE_FEATURES, cn, wn, H)
+                    lyf.row_add2(&gBp[c, 0], ws, ws + H, H)
     for i in range(n):
         loss += lossv[i]
         gd += dy[i]
@@ -419,9 +450,26 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
         lyf.row_add(&gC[0], &gCp[c, 0], 2 * H)
         lyf.row_add(&gB[0], &gBp[c, 0], T * H)
 
-    # 2. each row's gradient, the sum of the slices' rows in slice order; the
-    # factorizer row q gets the sum over its king blocks (rows q + 640 k), in
-    # ascending row order
+    # 3. dL/da scattered into the slice's own rows, in the same slices as the
+    # forward pass; each slice notes the range of rows (slots) it wrote
+    for k in prange(SHARD_COUNT, nogil=True, num_threads=min(threads, SHARD_COUNT), schedule="dynamic",
+                    chunksize=1):
+        lo[k] = U
+        hi[k] = -1
+        for p in range(k * n2 // SHARD_COUNT, (k + 1) * n2 // SHARD_COUNT):
+            h = order[p]
+            ci = &sidx[p, 0]
+            lyf.scatter(&parts[k, 0, 0], H, ci, cnt[h], &acc[h >> 1, (h & 1) * H], H)
+            for j in range(cnt[h]):
+                if ci[j] < lo[k]:
+                    lo[k] = ci[j]
+                if ci[j] > hi[k]:
+                    hi[k] = ci[j]
+
+    # 4. each row's gradient, the sum of the slices' rows in slice order (from
+    # the first slice that wrote it to the last: the halves run by king block,
+    # so most rows have one); the factorizer row q gets the sum over its king
+    # blocks (rows q + 640 k), in ascending row order
     if factorized:
         for q in prange(T * KING_BLOCK, nogil=True, num_threads=row_threads, schedule="static"):
             r = (q // KING_BLOCK) * R + q % KING_BLOCK
@@ -429,14 +477,19 @@ def forward_backward(float[:, ::1] A, float[:, ::1] P, float[::1] B, float[::1] 
                 if used[r]:
                     used[r] = 0
                     touched[r] = 1
-                    lyf.reduce(&gA[r, 0], &gP[q, 0], &parts[0, slot[r], 0], cap * H, SHARD_COUNT, H)
+                    u = slot[r]
+                    kf = first_shard(&lo[0], &hi[0], u)
+                    kl = last_shard(&lo[0], &hi[0], u)
+                    lyf.reduce(&gA[r, 0], &gP[q, 0], &parts[kf, u, 0], cap * H, kl - kf + 1, H)
                 r = r + KING_BLOCK
     else:
         for u in prange(U, nogil=True, num_threads=row_threads, schedule="static"):
             r = rows[u]
             used[r] = 0
             touched[r] = 1
-            lyf.reduce(&gA[r, 0], NULL, &parts[0, u, 0], cap * H, SHARD_COUNT, H)
+            kf = first_shard(&lo[0], &hi[0], u)
+            kl = last_shard(&lo[0], &hi[0], u)
+            lyf.reduce(&gA[r, 0], NULL, &parts[kf, u, 0], cap * H, kl - kf + 1, H)
     return loss * inv_n, gd
 
 

@@ -345,14 +345,17 @@ class Trainer:
         self.epoch = 0
         self.kind = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}[cfg.optimizer]
         self._scratch = Scratch()          # the native step's buffers, kept between batches
+        self._batch_scratch = Scratch()    # and its encoded batch's
         self._remap = None if cfg.king_buckets == "full" else self.model.buckets.remap()
         self.val_batch = self._encode(self.val)
 
     # -- data --------------------------------------------------------------
-    def _encode(self, recs, mirror=None, lam=None):
+    def _encode(self, recs, mirror=None, lam=None, reuse=False):
         """The batch of `recs`, its WDL target with weight `lam` (default:
-        the validation's, the weight at the end of the run)."""
-        stm, nstm, score, result = encode_records(recs, mirror, self._remap, self.cfg.threads)
+        the validation's, the weight at the end of the run).  `reuse`: in
+        buffers that the next reuse overwrites (a training step's batch)."""
+        scratch = self._batch_scratch if reuse and self.backend is None else None
+        stm, nstm, score, result = encode_records(recs, mirror, self._remap, self.cfg.threads, scratch)
         if lam is None:
             lam = _lambda(self.cfg, self.cfg.epochs, 0.0)
         return stm, nstm, score, wdl_target(score, result, lam, self.cfg.K)
@@ -419,7 +422,7 @@ class Trainer:
             if len(idx) == 0:
                 continue
             flip = rng.random(len(idx)) < cfg.mirror if cfg.mirror > 0 else None
-            batch = self._encode(self.train[idx], flip, _lambda(cfg, self.epoch, b / n_batches))
+            batch = self._encode(self.train[idx], flip, _lambda(cfg, self.epoch, b / n_batches), reuse=True)
             loss = self._run(batch, backward=True)
             self._step(_lr(cfg, self.epoch, b / n_batches))
             total += loss * len(idx)
