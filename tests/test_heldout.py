@@ -50,13 +50,14 @@ def _lines(n, seed):
 
 def _expected(lines, net_path):
     """Both losses from the reference evaluation of each line's position."""
-    f = dequantize(read_net(net_path))
+    q = read_net(net_path)
+    f = dequantize(q)
     sig = lambda x: 1.0 / (1.0 + np.exp(-x / K))  # noqa: E731
     vs_score, vs_result = [], []
     for line in lines:
         fen, score, result = D.parse_text_line(line)
         white = fen.split()[1] == "w"
-        p = sig(float_eval(f, Position(fen)))
+        p = sig(float_eval(f, Position(fen), q.scale))    # the shipped net's scale is not 400
         stm_score = score if white else -score
         stm_result = (result + 1) / 2 if white else (1 - result) / 2
         vs_score.append((p - sig(stm_score)) ** 2)

@@ -118,6 +118,7 @@ def test_loss_and_gradients_equal_the_cython_trainers(torch, king_buckets, facto
                             huber_delta=0.05)
     _perturb(native.model, 3)
     _perturb(tensors.model, 3)
+    native.model.scale = tensors.model.scale = 340    # a rescaled --init net's (nets/HISTORY.md, gen-006)
     tensors.backend.push()
     batch = _batch(native, seed=4)
     stm, nstm, score, target = batch

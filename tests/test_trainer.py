@@ -216,6 +216,26 @@ def test_fine_tuning_starts_from_the_exported_net(trained, material_set, tmp_pat
         Trainer(config(data_dir, tmp_path / "x.nnue", init=str(wide)))
 
 
+def test_fine_tuning_keeps_the_init_nets_scale(trained, material_set, tmp_path):
+    # a net whose scale field was changed (gen-006 is gen-005 at scale 340) is fine-tuned at
+    # that scale: the run starts from the engine's evaluation of it, and exports that scale
+    from nnue.format import SCALE, read_net, write_net
+    cfg, out, _, _ = trained
+    q = read_net(out)
+    assert q.scale == SCALE
+    q.scale = SCALE * 85 // 100
+    rescaled = tmp_path / "rescaled.nnue"
+    write_net(rescaled, q, packed=True)
+    t = Trainer(config(material_set, tmp_path / "tuned.nnue", epochs=1, lr=1e-6, init=str(rescaled)))
+    start = t.validation_loss()
+    assert start == pytest.approx(engine_loss(rescaled, t.val, cfg.lam, cfg.K), rel=0.005)
+    assert abs(start - engine_loss(out, t.val, cfg.lam, cfg.K)) > 0.02 * start
+    t.train_epoch()
+    report = t.export()
+    assert read_net(tmp_path / "tuned.nnue").scale == q.scale
+    assert report["eval_difference"]["mean_cp"] < 3.0
+
+
 def test_fine_tuning_into_a_wider_net_starts_as_the_narrow_one(trained, material_set, tmp_path):
     # --hidden wider than the --init net: the new neurons' output weights start at 0, so the
     # model is the exported net exactly, and training wakes the new neurons

@@ -50,11 +50,12 @@ def quantization_error(fnet: FloatNet, qnet: QuantizedNet) -> dict:
 
 
 def export(path, A, P, B, C, d, activation: int = ACTIVATION_CRELU,
-           buckets=None) -> tuple[QuantizedNet, FloatNet, dict]:
+           buckets=None, scale: int = SCALE) -> tuple[QuantizedNet, FloatNet, dict]:
     """Quantize and write the net (packed, format version 2); ValueError
-    (nothing written) if it would overflow."""
+    (nothing written) if it would overflow.  `scale`: centipawns per unit
+    of the float output."""
     fnet = to_float_net(A, P, B, C, d, activation, buckets)
-    qnet = fnet.quantize(QA, QB, SCALE)
+    qnet = fnet.quantize(QA, QB, scale)
     write_net(path, qnet, packed=True)
     return qnet, fnet, quantization_error(fnet, qnet)
 
@@ -69,6 +70,6 @@ def eval_difference(fnet: FloatNet, qnet: QuantizedNet, fens) -> dict:
     diffs = []
     for fen in fens:
         pos = Position(fen)
-        diffs.append(abs(float_eval(fnet, pos) - evaluate(net, pos)))
+        diffs.append(abs(float_eval(fnet, pos, qnet.scale) - evaluate(net, pos)))
     diffs = np.array(diffs) if diffs else np.zeros(1)
     return {"positions": len(fens), "mean_cp": float(diffs.mean()), "max_cp": float(diffs.max())}

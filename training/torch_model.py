@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from nnue.format import ACTIVATIONS, ACTIVATION_SCRELU, SCALE
+from nnue.format import ACTIVATIONS, ACTIVATION_SCRELU
 from training import quantize as Q
 from nnue.features import KING_BLOCK
 
@@ -227,31 +227,31 @@ class TorchModel:
     def _loss(self, y, score, target, kind: str):
         """dL/dy of each sample (float32, already divided by N) and the mean
         loss, as model.pyx computes them (double where it does)."""
-        n, cfg = len(y), self.cfg
+        n, cfg, scale = len(y), self.cfg, self.model.scale
         inv_n = _f32(1.0 / n)
         if kind != "cp":
             t = torch.from_numpy(np.asarray(target, np.float32)).to(self.dev)
-            p = (1.0 / (1.0 + torch.exp((-y).double() * SCALE / cfg.K))).float()
+            p = (1.0 / (1.0 + torch.exp((-y).double() * scale / cfg.K))).float()
             diff = p - t
             p64, e = p.double(), diff.double()
         if kind == "mse":
             lossv = (diff * diff).double()
-            g = (2.0 * e * p64 * (1.0 - p64) * SCALE / cfg.K).float()
+            g = (2.0 * e * p64 * (1.0 - p64) * scale / cfg.K).float()
         elif kind == "huber":
             delta = cfg.huber_delta
             inside = e.abs() <= delta
             lossv = torch.where(inside, 0.5 * e * e, delta * (e.abs() - 0.5 * delta))
             h = torch.where(inside, e, torch.where(e > 0, delta, -delta))      # dL/dp
-            g = (h * p64 * (1.0 - p64) * SCALE / cfg.K).float()
+            g = (h * p64 * (1.0 - p64) * scale / cfg.K).float()
         elif kind == "ce":
-            z = y.double() * SCALE / cfg.K
+            z = y.double() * scale / cfg.K
             t64 = t.double()
             entropy = -(torch.xlogy(t64, t64) + torch.xlogy(1.0 - t64, 1.0 - t64))
             lossv = z.clamp(min=0.0) + torch.log1p(torch.exp(-z.abs())) - t64 * z - entropy
-            g = (e * SCALE / cfg.K).float()
+            g = (e * scale / cfg.K).float()
         else:
             s = torch.from_numpy(np.asarray(score, np.float64)).to(self.dev)
-            t = ((y.double() * SCALE - s) / SCALE).float()
+            t = ((y.double() * scale - s) / scale).float()
             lossv = (t * t).double()
             g = (2.0 * t.double()).float()
         return g * inv_n, float(lossv.sum()) * inv_n

@@ -141,6 +141,9 @@ class Model:
         self.B = np.full(T * H, 0.5, np.float32)
         self.C = (rng.standard_normal(2 * H) * (1.0 / np.sqrt(2 * H))).astype(np.float32)
         self.d = np.zeros(1, np.float32)
+        #: centipawns per unit of output: a fine-tune keeps its --init net's,
+        #: which may have been rescaled (nets/HISTORY.md, gen-006)
+        self.scale = SCALE
         if cfg.init:
             from nnue.format import read_net
             from nnue.reference import dequantize
@@ -151,6 +154,7 @@ class Model:
             if q.activation != ACTIVATIONS[cfg.activation]:
                 raise ValueError(f"--init net's activation is not --activation {cfg.activation}")
             f = dequantize(q)
+            self.scale = q.scale
             # folded already; a layout with fewer blocks takes their means;
             # separate transformers both start as the net's one.  A wider
             # --hidden keeps the fresh start in the new neurons (their A and
@@ -370,7 +374,7 @@ class Trainer:
         stm, nstm, score, target = batch
         loss, g = forward_backward(m.A, m.P, m.B, m.C, float(m.d[0]), stm, nstm, score, target,
                                    m.gA, m.gP, m.gB, m.gC, m.touched, self._scratch,
-                                   LOSSES[kind or cfg.loss], cfg.K, SCALE, cfg.factorizer, cfg.threads,
+                                   LOSSES[kind or cfg.loss], cfg.K, m.scale, cfg.factorizer, cfg.threads,
                                    backward, ACTIVATIONS[cfg.activation], cfg.huber_delta,
                                    cfg.separate_transformers)
         if backward:
@@ -509,7 +513,8 @@ class Trainer:
             raise ValueError(NOT_EXPORTABLE)
         m = self.model
         qnet, fnet, qerr = Q.export(path or self.cfg.out, m.A, m.P if self.cfg.factorizer else None,
-                                    m.B, m.C, m.d[0], ACTIVATIONS[self.cfg.activation], m.buckets)
+                                    m.B, m.C, m.d[0], ACTIVATIONS[self.cfg.activation], m.buckets,
+                                    scale=m.scale)
         fens = [D.unpack_fen(r) for r in self.val[:check_positions]]
         return {"quantization_error": qerr, "eval_difference": Q.eval_difference(fnet, qnet, fens)}
 
