@@ -35,6 +35,7 @@ cdef struct SearchParams:
     int HISTORY_BONUS_MULT
     int HISTORY_BONUS_SUB
     int HISTORY_BONUS_CAP
+    int EVAL_SCALE
 
 cdef enum:
     HISTORY_MAX = 16384               # butterfly / continuation history range

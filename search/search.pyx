@@ -138,11 +138,20 @@ cdef struct Worker:
 
 
 # The evaluation the search uses: the NNUE when a net is loaded, else the
-# bootstrap (PeSTO) evaluation.
+# bootstrap (PeSTO) evaluation; EVAL_SCALE (tuning only) rescales it.
 cdef inline int static_eval(Worker* w) noexcept nogil:
+    cdef int v
     if w.net != NULL:
-        return nnue_evaluate(&w.acc, w.net, &w.board)
-    return evaluate(&w.board)
+        v = nnue_evaluate(&w.acc, w.net, &w.board)
+    else:
+        v = evaluate(&w.board)
+    if P.EVAL_SCALE != 100:
+        v = v * P.EVAL_SCALE // 100
+        if v >= MATE_IN_MAX_PLY:
+            v = MATE_IN_MAX_PLY - 1
+        elif v <= -MATE_IN_MAX_PLY:
+            v = -MATE_IN_MAX_PLY + 1
+    return v
 
 
 cdef inline int mate_in(int ply) noexcept nogil:

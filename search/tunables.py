@@ -60,6 +60,11 @@ TUNABLES: Tuple[Tunable, ...] = (
     Tunable("HISTORY_BONUS_MULT", 300, 100, 600, 20, "history bonus = min(mult*depth - sub, cap)"),
     Tunable("HISTORY_BONUS_SUB", 250, 0, 600, 25, "history bonus offset"),
     Tunable("HISTORY_BONUS_CAP", 1600, 500, 4000, 100, "history bonus cap"),
+    # The margins above are centipawns of the static evaluation, so their best
+    # values depend on how large the net's evaluations are (gen-005 -> gen-006
+    # was this scale alone, +36 Elo); tuning both together finds the pair.
+    # A tuned value belongs in the net file's scale field, not here.
+    Tunable("EVAL_SCALE", 100, 50, 150, 4, "the search sees the static evaluation times this percent"),
 )
 
 BY_NAME: Dict[str, Tunable] = {t.name: t for t in TUNABLES}

@@ -46,6 +46,19 @@ def test_set_params_reaches_the_search_and_defaults_restore_it(defaults_after):
     assert nodes_at_depth() == base
 
 
+def test_eval_scale_scales_what_the_search_sees(defaults_after):
+    # From the start position nothing can be captured within two plies, so a
+    # depth-1 search is the best of the 20 children's static evaluations and
+    # scaling them (rounded towards zero, monotone) scales the best one.
+    def depth1(scale):
+        set_params({"EVAL_SCALE": scale})
+        return Searcher(8).search(Position(), Limits(depth=1)).score.cp
+    base = depth1(100)
+    assert base != 0
+    for scale in (50, 72, 150):
+        assert depth1(scale) == int(base * scale / 100)
+
+
 def test_set_params_rejects_unknown_names_and_values_out_of_range(defaults_after):
     with pytest.raises(ValueError, match="no search parameter"):
         set_params({"NOPE": 1})
