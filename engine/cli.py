@@ -7,6 +7,7 @@
     ladya data ...           inspect and convert training data
     ladya train / loop       fit a net; the generate-train-gate loop
     ladya tune --out DIR     SPSA tuning of the search parameters (training/spsa.py)
+    ladya net info|rescale   look inside a net file; change its evaluation scale (nnue/cli.py)
 """
 import logging
 import sys
@@ -93,6 +94,8 @@ def main(argv=None) -> int:
     b.set_defaults(func=_bench)
     from training.cli import add_parsers as add_training_parsers
     add_training_parsers(sub)
+    from nnue.cli import add_parsers as add_net_parsers
+    add_net_parsers(sub)
     # parse_known_args: argparse leaves positionals that follow an option
     # ("perft 3 --chess960 FEN...") unassigned, so they come back as extras.
     args, extra = parser.parse_known_args(argv)
