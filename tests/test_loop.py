@@ -58,11 +58,16 @@ def test_one_generation_and_resume_from_any_directory(tmp_path):
     book = read_fens(default_book())
     with open(tmp_path / "run" / "gen-000" / "match.pgn") as f:
         games = [chess.pgn.read_game(f) for _ in range(2)]
+    # written in the order the games finish (as cutechess-cli does): with
+    # concurrency 2 game 2 may come first, so order them by round
+    games.sort(key=lambda game: int(game.headers["Round"]))
+    assert [game.headers["Round"] for game in games] == ["1", "2"]
     for game in games:
         assert game.headers["FEN"] in book
         assert game.headers["Opening"].startswith("openings.epd #")
     assert games[0].headers["FEN"] == games[1].headers["FEN"]
     assert games[0].headers["White"] == games[1].headers["Black"] == "gen-000"
+    assert games[0].headers["Black"] == games[1].headers["White"] == "bootstrap"
     # running the same command again finds the work done and adds nothing
     again = _loop(tmp_path / "run", cwd=elsewhere)
     assert again.returncode == 0, again.stderr[-2000:]
