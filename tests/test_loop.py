@@ -290,7 +290,7 @@ def test_each_generation_trains_on_its_nets_data_with_the_recipe(tmp_path, monke
     rec = {}
     loop.train(1, rec)
     cfg = seen[-1]
-    assert cfg.data == data[:2] and cfg.init is None
+    assert cfg.data == data[:2] and cfg.init is None and not cfg.keep_eval_size
     assert (cfg.epochs, cfg.lr, cfg.king_buckets, cfg.lam) == (12, 4e-3, "none", 1.0)
     assert rec["data_generations"] == [0, 1] and rec["init"] is None
     loop.state["best"] = net1
@@ -298,10 +298,14 @@ def test_each_generation_trains_on_its_nets_data_with_the_recipe(tmp_path, monke
     cfg = seen[-1]
     assert cfg.data == data[2:] and cfg.init == net1
     assert (cfg.epochs, cfg.lr, cfg.king_buckets, cfg.king_lr) == (2, 5e-4, "mirror16", 0.2)
+    assert cfg.keep_eval_size             # a fine-tune keeps the best net's evaluation size
     assert rec["data_generations"] == [2] and rec["king_buckets"] == "mirror16"
     loop.cfg.window = 2
     loop.train(2, rec)
     assert seen[-1].data == data[1:]
+    loop.cfg.keep_eval_size = False
+    loop.train(2, rec)
+    assert seen[-1].init == net1 and not seen[-1].keep_eval_size
     loop.cfg.fine_tune = False
     loop.train(2, rec)
     assert seen[-1].init is None and seen[-1].king_buckets == "none"

@@ -236,6 +236,35 @@ def test_fine_tuning_keeps_the_init_nets_scale(trained, material_set, tmp_path):
     assert report["eval_difference"]["mean_cp"] < 3.0
 
 
+def test_keep_eval_size_exports_at_the_scale_of_the_init_nets_size(trained, material_set, held_out,
+                                                                    tmp_path):
+    # labels 1.4x the material: the fine-tune's evaluation grows towards them (as fine-tunes on
+    # the search's scores do), and --keep-eval-size takes that growth back in the scale field
+    from nnue.format import read_net
+    cfg, out, _, _ = trained
+    recs = D.load([material_set])
+    recs["score"] = np.clip(recs["score"].astype(np.int64) * 14 // 10, -32000, 32000)
+    grown = tmp_path / "grown"
+    grown.mkdir()
+    D.write_records(grown / "train.ldat", recs)
+    lines = []
+    report = train(config(grown, tmp_path / "kept.nnue", epochs=3, lr=3e-3, init=str(out),
+                          keep_eval_size=True), log=lines.append)
+    assert report["eval_slope"] > 1.15            # the model did grow
+    assert report["init_scale"] == read_net(out).scale
+    kept = read_net(tmp_path / "kept.nnue").scale
+    assert kept == round(report["init_scale"] / report["eval_slope"]) < report["init_scale"]
+    assert any(f"exported at scale {kept}" in line for line in lines)
+    # the engine's evaluation of the exported net has the --init net's size
+    before, after = Network(str(out)), Network(str(tmp_path / "kept.nnue"))
+    pos = [Position(fen) for fen, _ in held_out]
+    e0 = np.array([evaluate(before, p) for p in pos], np.float64)
+    e1 = np.array([evaluate(after, p) for p in pos], np.float64)
+    assert np.polyfit(e0, e1, 1)[0] == pytest.approx(1.0, abs=0.06)
+    with pytest.raises(ValueError, match="give --init"):
+        Trainer(config(grown, tmp_path / "x.nnue", keep_eval_size=True))
+
+
 def test_fine_tuning_into_a_wider_net_starts_as_the_narrow_one(trained, material_set, tmp_path):
     # --hidden wider than the --init net: the new neurons' output weights start at 0, so the
     # model is the exported net exactly, and training wakes the new neurons

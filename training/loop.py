@@ -91,6 +91,10 @@ class LoopConfig:
         "help": "training loss: mse | huber | ce | cp (ladya train --loss)"})
     fine_tune: bool = field(default=True, metadata={
         "help": "start training from the best net (else from scratch)"})
+    keep_eval_size: bool = field(default=True, metadata={
+        "help": "export each fine-tune at the scale that keeps the best net's evaluation size (ladya "
+                "train --keep-eval-size): fine-tunes on search scores grow the evaluation, which the "
+                "search's centipawn margins pay for (docs/training.md)"})
     games: int = field(default=1000, metadata={"help": "cap on the games of each gating match (even: pairs)"})
     tc: str = field(default="5+0.05", metadata={"help": "gating match time control, seconds+increment"})
     gate_nodes: Optional[int] = field(default=None, metadata={
@@ -217,12 +221,14 @@ class Loop:
                                    mirror=self.cfg.mirror,
                                    activation=self.cfg.activation, device=self.cfg.device,
                                    loss=self.cfg.loss, init=init,
+                                   keep_eval_size=self.cfg.keep_eval_size and init is not None,
                                    seed=self.cfg.seed + g, resume=True, progress=self.cfg.progress),
                        log=lambda m: self.log(f"gen {g}: {m}"))
         last = report["history"][-1] if report["history"] else {}
         rec.update(net=str(net), train_loss=last.get("train_loss"), val_loss=last.get("val_loss"),
                    eval_difference=report["eval_difference"], data_generations=gens,
-                   init=init, epochs=epochs, lr=lr, king_buckets=layout)
+                   init=init, epochs=epochs, lr=lr, king_buckets=layout,
+                   scale=report.get("scale"), eval_slope=report.get("eval_slope"))
         rec["seconds_train"] = time.time() - t0
 
     def match(self, g: int, rec: dict) -> None:

@@ -90,6 +90,11 @@ class TrainConfig:
     init: Optional[str] = field(default=None, metadata={
         "help": "start from this .nnue (fine-tuning; a wider --hidden adds fresh neurons whose "
                 "output weights start at 0)"})
+    keep_eval_size: bool = field(default=False, metadata={
+        "help": "fine-tuning: export at the scale that keeps the evaluation's size that of the --init "
+                "net (its slope against the --init net's on validation positions); a fine-tune on search "
+                "scores grows the evaluation while the search's margins stay in centipawns "
+                "(docs/training.md, \"The evaluation's scale\")"})
     val_fraction: float = field(default=0.05, metadata={
         "help": "share of the positions held out for validation"})
     min_ply: int = field(default=D.MIN_PLY, metadata={"help": "skip the first plies of each game"})
@@ -144,6 +149,8 @@ class Model:
         #: centipawns per unit of output: a fine-tune keeps its --init net's,
         #: which may have been rescaled (nets/HISTORY.md, gen-006)
         self.scale = SCALE
+        #: the --init net (FloatNet), which --keep-eval-size measures against
+        self.init_net = None
         if cfg.init:
             from nnue.format import read_net
             from nnue.reference import dequantize
@@ -155,6 +162,7 @@ class Model:
                 raise ValueError(f"--init net's activation is not --activation {cfg.activation}")
             f = dequantize(q)
             self.scale = q.scale
+            self.init_net = f
             # folded already; a layout with fewer blocks takes their means;
             # separate transformers both start as the net's one.  A wider
             # --hidden keeps the fresh start in the new neurons (their A and
@@ -328,6 +336,8 @@ class Trainer:
             raise ValueError("--mirror must be in [0, 1]")
         if cfg.batch_size < 1 or cfg.epochs < 1:
             raise ValueError("--batch-size and --epochs must be positive")
+        if cfg.keep_eval_size and not cfg.init:
+            raise ValueError("--keep-eval-size keeps the size of the --init net's evaluation: give --init")
         # the device is checked before the data is read
         tensors = None if cfg.device == NATIVE else _tensor_backend(cfg.device)
         dev = None if tensors is None else tensors.device(cfg.device)
@@ -512,11 +522,37 @@ class Trainer:
         if self.cfg.separate_transformers:
             raise ValueError(NOT_EXPORTABLE)
         m = self.model
+        scale, slope = m.scale, None
+        if self.cfg.keep_eval_size:
+            slope = self.eval_slope()
+            scale = max(1, round(m.scale / slope))
         qnet, fnet, qerr = Q.export(path or self.cfg.out, m.A, m.P if self.cfg.factorizer else None,
                                     m.B, m.C, m.d[0], ACTIVATIONS[self.cfg.activation], m.buckets,
-                                    scale=m.scale)
+                                    scale=scale)
         fens = [D.unpack_fen(r) for r in self.val[:check_positions]]
-        return {"quantization_error": qerr, "eval_difference": Q.eval_difference(fnet, qnet, fens)}
+        return {"quantization_error": qerr, "eval_difference": Q.eval_difference(fnet, qnet, fens),
+                "scale": scale, "init_scale": m.scale, "eval_slope": slope}
+
+    def eval_slope(self, positions: int = 2000) -> float:
+        """The slope of the trained model's evaluation against the --init
+        net's (least squares, both at the --init net's scale) on validation
+        positions: 1.12 means a fine-tune made every evaluation 12% larger."""
+        from engine.position import Position
+        from nnue.reference import float_eval
+        m = self.model
+        if m.init_net is None:
+            raise ValueError("no --init net to compare the evaluation with")
+        fnet = Q.to_float_net(m.A, m.P if self.cfg.factorizer else None, m.B, m.C, m.d[0],
+                              ACTIVATIONS[self.cfg.activation], m.buckets)
+        recs = self.val[:positions]
+        if len(recs) < 2:
+            raise ValueError("--keep-eval-size needs validation positions (--val-fraction)")
+        pos = [Position(D.unpack_fen(r)) for r in recs]
+        before = np.array([float_eval(m.init_net, p, m.scale) for p in pos])
+        after = np.array([float_eval(fnet, p, m.scale) for p in pos])
+        if not np.ptp(before) > 0:
+            raise ValueError("--keep-eval-size: the --init net evaluates every validation position alike")
+        return float(np.polyfit(before, after, 1)[0])
 
 
 def train(cfg: TrainConfig, log=None) -> dict:
@@ -547,6 +583,10 @@ def train(cfg: TrainConfig, log=None) -> dict:
     report = t.export()
     report["exported"] = True
     q, e = report["quantization_error"], report["eval_difference"]
+    if report["eval_slope"] is not None:
+        log(f"evaluation {report['eval_slope']:.3f}x the --init net's on validation positions: "
+            f"exported at scale {report['scale']} (the --init net's: {report['init_scale']}), "
+            f"the same size")
     log(f"exported {cfg.out}: max quantization error {max(q.values()):.2e} "
         f"(transformer {q['ft_weights']:.2e}, output {q['out_weights']:.2e}); float vs quantized eval "
         f"on {e['positions']} validation positions: mean {e['mean_cp']:.2f} cp, max {e['max_cp']:.2f} cp")
