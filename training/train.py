@@ -552,7 +552,11 @@ class Trainer:
         after = np.array([float_eval(fnet, p, m.scale) for p in pos])
         if not np.ptp(before) > 0:
             raise ValueError("--keep-eval-size: the --init net evaluates every validation position alike")
-        return float(np.polyfit(before, after, 1)[0])
+        slope = float(np.polyfit(before, after, 1)[0])
+        if not slope > 0:
+            raise ValueError(f"--keep-eval-size: the trained evaluation does not follow the --init net's "
+                             f"(slope {slope:.3f}); nothing exported")
+        return slope
 
 
 def train(cfg: TrainConfig, log=None) -> dict:
