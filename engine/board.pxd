@@ -24,6 +24,7 @@ cdef struct StateInfo:
     # -- copied from the previous state by make_move --
     Key pawn_key
     Key material_key
+    Key non_pawn_key[2]   # each colour's pieces other than pawns, king included
     int castling          # WHITE_OO | WHITE_OOO | BLACK_OO | BLACK_OOO bits
     int rule50            # plies since the last capture or pawn move
     int plies_from_null

@@ -226,6 +226,8 @@ cdef void make_move(Board* b, Move m) noexcept nogil:
 
     st.pawn_key = old.pawn_key
     st.material_key = old.material_key
+    st.non_pawn_key[0] = old.non_pawn_key[0]
+    st.non_pawn_key[1] = old.non_pawn_key[1]
     st.castling = old.castling
     st.rule50 = old.rule50 + 1
     st.plies_from_null = old.plies_from_null + 1
@@ -245,6 +247,8 @@ cdef void make_move(Board* b, Move m) noexcept nogil:
         put_piece(b, pc, kto)
         put_piece(b, rook, rto)
         key ^= PSQ_KEYS[pc][frm] ^ PSQ_KEYS[pc][kto] ^ PSQ_KEYS[rook][rfrom] ^ PSQ_KEYS[rook][rto]
+        st.non_pawn_key[us] ^= (PSQ_KEYS[pc][frm] ^ PSQ_KEYS[pc][kto]
+                                ^ PSQ_KEYS[rook][rfrom] ^ PSQ_KEYS[rook][rto])
         add_dirty(&st.dirty, pc, frm, kto)
         add_dirty(&st.dirty, rook, rfrom, rto)
     else:
@@ -255,6 +259,8 @@ cdef void make_move(Board* b, Move m) noexcept nogil:
         if captured != NO_PIECE:
             if type_of(captured) == PAWN:
                 st.pawn_key ^= PSQ_KEYS[captured][capsq]
+            else:
+                st.non_pawn_key[them] ^= PSQ_KEYS[captured][capsq]
             remove_piece(b, capsq)
             st.material_key ^= MATERIAL_KEYS[captured][popcount(pieces_cp(b, them, type_of(captured)))]
             key ^= PSQ_KEYS[captured][capsq]
@@ -271,6 +277,7 @@ cdef void make_move(Board* b, Move m) noexcept nogil:
                 remove_piece(b, to)
                 put_piece(b, promo, to)
                 key ^= PSQ_KEYS[pc][to] ^ PSQ_KEYS[promo][to]
+                st.non_pawn_key[us] ^= PSQ_KEYS[promo][to]
                 st.material_key ^= (MATERIAL_KEYS[pc][popcount(pieces_cp(b, us, PAWN))]
                                     ^ MATERIAL_KEYS[promo][popcount(pieces_cp(b, us, type_of(promo))) - 1])
                 st.dirty.to[st.dirty.count - 1] = SQ_NONE
@@ -284,6 +291,8 @@ cdef void make_move(Board* b, Move m) noexcept nogil:
                     if PAWN_ATTACKS[us][epsq] & pieces_cp(b, them, PAWN):
                         st.ep_square = epsq
                         key ^= EP_KEYS[file_of(epsq)]
+        else:
+            st.non_pawn_key[us] ^= PSQ_KEYS[pc][frm] ^ PSQ_KEYS[pc][to]
 
     lost = b.castling_mask[frm] | b.castling_mask[to]
     if st.castling & lost:
@@ -414,6 +423,7 @@ cdef inline void compute_keys(Board* b) noexcept nogil:
     st.key = CASTLING_KEYS[st.castling]
     st.pawn_key = 0
     st.material_key = 0
+    st.non_pawn_key[0] = st.non_pawn_key[1] = 0
     if b.side == WHITE:
         st.key ^= SIDE_KEY
     if st.ep_square != SQ_NONE:
@@ -424,6 +434,8 @@ cdef inline void compute_keys(Board* b) noexcept nogil:
             st.key ^= PSQ_KEYS[pc][sq]
             if type_of(pc) == PAWN:
                 st.pawn_key ^= PSQ_KEYS[pc][sq]
+            else:
+                st.non_pawn_key[color_of(pc)] ^= PSQ_KEYS[pc][sq]
     for c in range(2):
         for pt in range(PAWN, KING + 1):
             for n in range(popcount(pieces_cp(b, c, pt))):

@@ -108,6 +108,13 @@ cdef class Position:
     def material_key(self):
         return self.b.st.material_key
 
+    def non_pawn_key(self, int color):
+        """The Zobrist key of `color`'s pieces other than pawns (king included):
+        Polyglot's piece-square keys, xor-ed."""
+        if color not in (0, 1):
+            raise ValueError("color is 0 (white) or 1 (black)")
+        return self.b.st.non_pawn_key[color]
+
     @property
     def halfmove_clock(self):
         return self.b.st.rule50

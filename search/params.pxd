@@ -36,6 +36,8 @@ cdef struct SearchParams:
     int HISTORY_BONUS_SUB
     int HISTORY_BONUS_CAP
     int EVAL_SCALE
+    int CORR_HIST
+    int CORR_NON_PAWN
 
 cdef enum:
     HISTORY_MAX = 16384               # butterfly / continuation history range

@@ -22,6 +22,7 @@ from search.tt cimport (TT, TTEntry, TTSlot, tt_resize, tt_free, tt_clear, tt_ne
                         tt_prefetch, tt_hashfull, tt_store, BOUND_NONE, BOUND_UPPER,
                         BOUND_LOWER, BOUND_EXACT, TT_DEPTH_OFFSET)
 from search.history cimport History, history_update
+from search.correction cimport Correction, corr_value, corr_update
 from search.movepick cimport MovePicker, picker_init_main, picker_init_qs, next_move
 from search.timeman cimport TimeManager, time_init, time_elapsed, ly_now_ms
 from search.evaluate cimport evaluate
@@ -113,6 +114,7 @@ cdef struct Worker:
     Board board
     TT* tt
     History* hist
+    Correction* corr              # pawn correction history (search/correction.pxd)
     Stack stack[MAX_PLY + 10]
     RootMove root_moves[MAX_MOVES]
     int n_root
@@ -151,6 +153,21 @@ cdef inline int static_eval(Worker* w) noexcept nogil:
             v = MATE_IN_MAX_PLY - 1
         elif v <= -MATE_IN_MAX_PLY:
             v = -MATE_IN_MAX_PLY + 1
+    return v
+
+
+# The static evaluation the search prunes with: the net's (raw, as the TT
+# keeps it) plus what this thread has learnt about the pawn structure and the
+# pieces' placement.
+cdef inline int corrected_eval(Worker* w, int raw) noexcept nogil:
+    cdef int v
+    if P.CORR_HIST == 0 and P.CORR_NON_PAWN == 0:
+        return raw
+    v = raw + corr_value(w.corr, &w.board, P.CORR_HIST, P.CORR_NON_PAWN)
+    if v >= MATE_IN_MAX_PLY:
+        return MATE_IN_MAX_PLY - 1
+    if v <= -MATE_IN_MAX_PLY:
+        return -MATE_IN_MAX_PLY + 1
     return v
 
 
@@ -297,6 +314,7 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node, bint c
     cdef TTEntry ttd
     cdef int tt_value = VALUE_NONE, tt_bound = BOUND_NONE
     cdef int best, value, stand_pat, futility_base, bound, move_count = 0
+    cdef int raw_eval = VALUE_NONE
     cdef Move tt_move = MOVE_NONE, best_move = MOVE_NONE, m
     cdef MovePicker mp
     cdef int old_alpha = alpha
@@ -330,10 +348,10 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node, bint c
         ss.static_eval = VALUE_NONE
     else:
         if found and ttd.eval != VALUE_NONE:
-            stand_pat = ttd.eval
+            raw_eval = ttd.eval
         else:
-            stand_pat = static_eval(w)
-        ss.static_eval = stand_pat
+            raw_eval = static_eval(w)
+        ss.static_eval = stand_pat = corrected_eval(w, raw_eval)
         # A TT bound can sharpen the stand-pat score.
         if found and tt_value != VALUE_NONE and \
                 (tt_bound & (BOUND_LOWER if tt_value > stand_pat else BOUND_UPPER)):
@@ -341,7 +359,7 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node, bint c
         if stand_pat >= beta:
             if not found:
                 tt_store(w.tt, tte, b.st.key, value_to_tt(stand_pat, ply), BOUND_LOWER, 0,
-                         MOVE_NONE, ss.static_eval, False)
+                         MOVE_NONE, raw_eval, False)
             return stand_pat
         if stand_pat > alpha:
             alpha = stand_pat
@@ -395,8 +413,7 @@ cdef int qsearch(Worker* w, Stack* ss, int alpha, int beta, bint pv_node, bint c
         bound = BOUND_EXACT
     else:
         bound = BOUND_UPPER
-    tt_store(w.tt, tte, b.st.key, value_to_tt(best, ply), bound, 0, best_move,
-             ss.static_eval if ss.static_eval != VALUE_NONE else VALUE_NONE, pv_node)
+    tt_store(w.tt, tte, b.st.key, value_to_tt(best, ply), bound, 0, best_move, raw_eval, pv_node)
     return best
 
 
@@ -427,6 +444,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
     cdef int tt_value = VALUE_NONE, tt_bound = BOUND_NONE, tt_depth = -100
     cdef Move tt_move = MOVE_NONE, best_move = MOVE_NONE, m, excluded = ss.excluded
     cdef int eval_, value = 0, best = -VALUE_INFINITE, move_count = 0
+    cdef int raw_eval = VALUE_NONE
     cdef int new_depth, extension, r, d, lmr_depth, hist, bound
     cdef int singular_beta, singular_depth, null_r, value2
     cdef MovePicker mp
@@ -497,12 +515,13 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
             eval_ = ss.static_eval
         else:
             if found and ttd.eval != VALUE_NONE:
-                ss.static_eval = eval_ = ttd.eval
+                raw_eval = ttd.eval
             else:
-                ss.static_eval = eval_ = static_eval(w)
+                raw_eval = static_eval(w)
                 if not found:
                     tt_store(w.tt, tte, b.st.key, VALUE_NONE, BOUND_NONE, -TT_DEPTH_OFFSET + 1,
-                             MOVE_NONE, eval_, False)
+                             MOVE_NONE, raw_eval, False)
+            ss.static_eval = eval_ = corrected_eval(w, raw_eval)
             if found and tt_value != VALUE_NONE and \
                     (tt_bound & (BOUND_LOWER if tt_value > eval_ else BOUND_UPPER)):
                 eval_ = tt_value
@@ -706,6 +725,16 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
     if best_move:
         update_all_stats(w, ss, best_move, depth, quiets, n_quiets, captures, n_captures)
 
+    # Learn the evaluation's error at this pawn structure from a result that
+    # says more than a bound on the wrong side of the evaluation: not after a
+    # capture or promotion (the material changed, not the judgement), not from
+    # a fail-high below it or a fail-low above it, not from mate scores.
+    if (not in_check and not excluded and abs(best) < MATE_IN_MAX_PLY
+            and (not best_move or not (is_capture(b, best_move) or move_kind(best_move) == MT_PROMOTION))
+            and not (best >= beta and best <= ss.static_eval)
+            and not (not best_move and best >= ss.static_eval)):
+        corr_update(w.corr, b, best - ss.static_eval, depth)
+
     if not excluded and not (root and w.pv_idx):
         if best >= beta:
             bound = BOUND_LOWER
@@ -714,7 +743,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
         else:
             bound = BOUND_UPPER
         tt_store(w.tt, tte, b.st.key, value_to_tt(best, ply), bound, depth, best_move,
-                 ss.static_eval if not in_check else VALUE_NONE, pv_node)
+                 raw_eval, pv_node)
     return best
 
 
@@ -747,7 +776,10 @@ cdef Worker* new_worker() except NULL:
     if w == NULL:
         raise MemoryError()
     w.hist = <History*>calloc(1, sizeof(History))
-    if w.hist == NULL:
+    w.corr = <Correction*>calloc(1, sizeof(Correction))
+    if w.hist == NULL or w.corr == NULL:
+        free(w.hist)
+        free(w.corr)
         free(w)
         raise MemoryError()
     board_init(&w.board)
@@ -759,6 +791,7 @@ cdef void free_worker(Worker* w) noexcept:
         board_free(&w.board)
         acc_free(&w.acc)
         free(w.hist)
+        free(w.corr)
         free(w)
 
 
@@ -895,10 +928,19 @@ cdef class Searcher:
         tt_clear(&self.tt)
         for i in range(self.n_threads):
             memset(self.workers[i].hist, 0, sizeof(History))
+            memset(self.workers[i].corr, 0, sizeof(Correction))
 
     @property
     def hashfull(self):
         return tt_hashfull(&self.tt)
+
+    def correction(self, Position pos, int thread=0):
+        """Centipawns that `thread`'s correction history now adds to the static
+        evaluation of `pos` in the search (at the CORR_HIST and CORR_NON_PAWN
+        percents)."""
+        if not 0 <= thread < self.n_threads:
+            raise ValueError(f"thread {thread} not in 0..{self.n_threads - 1}")
+        return corr_value(self.workers[thread].corr, &pos.b, P.CORR_HIST, P.CORR_NON_PAWN)
 
     def evaluate(self, Position pos):
         """Static evaluation in centipawns from the side to move's view."""

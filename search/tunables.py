@@ -65,6 +65,9 @@ TUNABLES: Tuple[Tunable, ...] = (
     # was this scale alone, +36 Elo); tuning both together finds the pair.
     # A tuned value belongs in the net file's scale field, not here.
     Tunable("EVAL_SCALE", 100, 50, 150, 4, "the search sees the static evaluation times this percent"),
+    # search/correction.pxd: what the search learnt of the evaluation's errors.
+    Tunable("CORR_HIST", 100, 0, 200, 10, "percent of the pawn correction history added to the eval"),
+    Tunable("CORR_NON_PAWN", 50, 0, 200, 10, "percent of each colour's non-pawn correction added to it"),
 )
 
 BY_NAME: Dict[str, Tunable] = {t.name: t for t in TUNABLES}
