@@ -114,7 +114,7 @@ cdef struct Worker:
     Board board
     TT* tt
     History* hist
-    Correction* corr              # pawn correction history (search/correction.pxd)
+    Correction* corr              # correction history tables (search/correction.pxd)
     Stack stack[MAX_PLY + 10]
     RootMove root_moves[MAX_MOVES]
     int n_root
@@ -725,7 +725,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
     if best_move:
         update_all_stats(w, ss, best_move, depth, quiets, n_quiets, captures, n_captures)
 
-    # Learn the evaluation's error at this pawn structure from a result that
+    # Learn the evaluation's error at this structure from a result that
     # says more than a bound on the wrong side of the evaluation: not after a
     # capture or promotion (the material changed, not the judgement), not from
     # a fail-high below it or a fail-low above it, not from mate scores.
