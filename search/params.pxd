@@ -38,6 +38,9 @@ cdef struct SearchParams:
     int EVAL_SCALE
     int CORR_HIST
     int CORR_NON_PAWN
+    int PROBCUT_MIN_DEPTH
+    int PROBCUT_MARGIN
+    int PROBCUT_IMPROVING
 
 cdef enum:
     HISTORY_MAX = 16384               # butterfly / continuation history range

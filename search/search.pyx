@@ -446,7 +446,7 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
     cdef int eval_, value = 0, best = -VALUE_INFINITE, move_count = 0
     cdef int raw_eval = VALUE_NONE
     cdef int new_depth, extension, r, d, lmr_depth, hist, bound
-    cdef int singular_beta, singular_depth, null_r, value2
+    cdef int singular_beta, singular_depth, null_r, value2, probcut_beta
     cdef MovePicker mp
     cdef Move quiets[64]
     cdef Move captures[32]
@@ -571,6 +571,31 @@ cdef int search(Worker* w, Stack* ss, int alpha, int beta, int depth, bint cut_n
                     w.nmp_min_ply = 0
                     if value2 >= beta:
                         return value
+            # ProbCut: a capture whose shallow search beats beta by a margin
+            # would almost surely beat beta at full depth.  Qsearch first, to
+            # spend the reduced search only on captures that hold up.
+            probcut_beta = beta + P.PROBCUT_MARGIN - P.PROBCUT_IMPROVING * improving
+            if (depth >= P.PROBCUT_MIN_DEPTH and abs(beta) < MATE_IN_MAX_PLY
+                    and not (found and tt_value != VALUE_NONE and tt_depth >= depth - 3
+                             and tt_value < probcut_beta)):
+                picker_init_qs(&mp, b, w.hist, tt_move, (ss - 1).cont_hist, (ss - 2).cont_hist, False)
+                while True:
+                    m = next_move(&mp)
+                    if m == MOVE_NONE:
+                        break
+                    if not see_ge(b, m, probcut_beta - ss.static_eval):
+                        continue
+                    do_move(w, ss, m)
+                    value = -qsearch(w, ss + 1, -probcut_beta, -probcut_beta + 1, False, False)
+                    if value >= probcut_beta:
+                        value = -search(w, ss + 1, -probcut_beta, -probcut_beta + 1, depth - 4, not cut_node)
+                    unmake_move(b)
+                    if ly_flag_get(w.stop):
+                        return 0
+                    if value >= probcut_beta and abs(value) < MATE_IN_MAX_PLY:
+                        tt_store(w.tt, tte, b.st.key, value_to_tt(value, ply), BOUND_LOWER, depth - 3,
+                                 m, raw_eval, False)
+                        return value - (probcut_beta - beta)
     # Internal iterative reduction: without a TT move this node is likely
     # not worth the full depth.
     if not root and depth >= P.IIR_MIN_DEPTH and not tt_move and (pv_node or cut_node):

@@ -12,5 +12,14 @@ def pytest_runtest_setup(item):
             pytest.skip(f"needs {', '.join(absent)} of ../shared/data (not found in {DATA})")
 
 
+@pytest.fixture
+def defaults_after():
+    """Restore the search parameters' defaults after a test that moves them."""
+    yield
+    from search import tunables
+    from search.search import set_params
+    set_params(tunables.defaults())
+
+
 # Plain asserts in the shared check helpers report their values like a test's.
 pytest.register_assert_rewrite("selfplay_checks")

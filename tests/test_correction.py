@@ -6,7 +6,6 @@ import chess
 import pytest
 
 from engine.position import Position
-from search import tunables
 from search.limits import Limits
 from search.search import Searcher, search_params, set_params
 from suites import random_game_board
@@ -20,12 +19,6 @@ def _bound():
     the pawn entry and one non-pawn entry per colour."""
     p = search_params()
     return ENTRY_CP * (p["CORR_HIST"] + 2 * p["CORR_NON_PAWN"]) // 100
-
-
-@pytest.fixture
-def defaults_after():
-    yield
-    set_params(tunables.defaults())
 
 
 def _positions(n, seed):

@@ -6,19 +6,11 @@ import chess
 import pytest
 
 from engine.position import Position
-from search import tunables
 from search.limits import Limits
 from search.movepick import quiescence_moves
-from search.result import Mate
 from search.search import Searcher, set_params
 from suites import random_game_board, suite_fens
-from test_search import MATES
-
-
-@pytest.fixture
-def defaults_after():
-    yield
-    set_params(tunables.defaults())
+from test_search import MATES, assert_mates_in, mate_depth
 
 
 def _random_positions(n, seed):
@@ -73,12 +65,8 @@ def test_in_check_the_picker_yields_every_evasion_either_way():
 @pytest.mark.parametrize("fen,n", MATES)
 def test_mates_keep_their_exact_distance_with_quiet_checks(fen, n, defaults_after):
     set_params({"QS_CHECKS": 1})
-    res = Searcher(16).search(Position(fen), Limits(depth=2 * n + 4))
-    assert res.score == Mate(n)
-    board = chess.Board(fen)
-    for uci in res.pv[: 2 * n - 1]:
-        board.push(chess.Move.from_uci(uci))
-    assert board.is_checkmate()
+    res = Searcher(16).search(Position(fen), Limits(depth=mate_depth(n)))
+    assert_mates_in(fen, n, res)
 
 
 def test_quiet_checks_search_legal_moves_from_many_positions(defaults_after):

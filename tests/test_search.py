@@ -48,13 +48,18 @@ def _reply_loses(board, reply, moves):
         board.pop()
 
 
-@pytest.mark.parametrize("fen,n", MATES)
-def test_finds_mate_with_exact_distance(fen, n):
-    s = Searcher(16)
-    # The depth is a budget, not the point: what prunes the mating line at a
-    # given depth moves with the evaluation (WAC's mate in 3 below needs depth
-    # 10 without the pawn correction history and 12 with it); the score is exact.
-    res = s.search(Position(fen), Limits(depth=2 * n + 6))
+def mate_depth(n):
+    """The depth budget for a mate in n.  The budget is not the point: what
+    prunes a mating line at a given depth moves with the evaluation and the
+    pruning (WAC's mate in 3 above sacrifices the queen with a check that SEE
+    prunes: it needed depth 10, 12 with the correction history, 14 with
+    ProbCut); the score must be exact."""
+    return 2 * n + 8
+
+
+def assert_mates_in(fen, n, res):
+    """`res` scores a mate in n whose principal variation python-chess plays
+    out to checkmate."""
     assert res.score == Mate(n)
     board = chess.Board(fen)
     for uci in res.pv[: 2 * n - 1]:
@@ -62,6 +67,13 @@ def test_finds_mate_with_exact_distance(fen, n):
         assert move in board.legal_moves
         board.push(move)
     assert board.is_checkmate(), res.pv
+
+
+@pytest.mark.parametrize("fen,n", MATES)
+def test_finds_mate_with_exact_distance(fen, n):
+    s = Searcher(16)
+    res = s.search(Position(fen), Limits(depth=mate_depth(n)))
+    assert_mates_in(fen, n, res)
     # and no shorter mate exists (only brute-forced where cheap)
     if n <= 2:
         assert not _has_mate_within(chess.Board(fen), n - 1)

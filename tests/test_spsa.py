@@ -19,12 +19,6 @@ from training import fastchess, spsa
 FEN = "r1bqkb1r/pppp1ppp/2n2n2/4p3/2B1P3/5N2/PPPP1PPP/RNBQK2R w KQkq - 4 4"
 
 
-@pytest.fixture
-def defaults_after():
-    yield
-    set_params(tunables.defaults())
-
-
 def nodes_at_depth(depth=9):
     s = Searcher(8)
     return s.search(Position(FEN), Limits(depth=depth)).nodes
