@@ -69,10 +69,11 @@ TUNABLES: Tuple[Tunable, ...] = (
     Tunable("CORR_HIST", 100, 0, 200, 10, "percent of the pawn correction history added to the eval"),
     Tunable("CORR_NON_PAWN", 50, 0, 200, 10, "percent of each colour's non-pawn correction added to it"),
     # ProbCut (search/search.pyx): a capture that beats beta + margin at depth - 4.
-    # Off until an SPRT accepts it (docs/architecture.md; 5 is the setting measured).
+    # Off until an SPRT accepts it (docs/architecture.md; 5 is the setting measured), and
+    # its margins out of SPSA's set while it is off: they would move nothing but noise.
     Tunable("PROBCUT_MIN_DEPTH", 100, 3, 100, 1, "ProbCut from this depth on (100: never)", False),
-    Tunable("PROBCUT_MARGIN", 150, 50, 400, 15, "ProbCut: the capture must beat beta + margin ..."),
-    Tunable("PROBCUT_IMPROVING", 50, 0, 150, 8, "... less this when the evaluation is improving"),
+    Tunable("PROBCUT_MARGIN", 150, 50, 400, 15, "ProbCut: the capture must beat beta + margin ...", False),
+    Tunable("PROBCUT_IMPROVING", 50, 0, 150, 8, "... less this when the evaluation is improving", False),
 )
 
 BY_NAME: Dict[str, Tunable] = {t.name: t for t in TUNABLES}

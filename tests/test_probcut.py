@@ -41,8 +41,7 @@ def test_probcut_changes_the_tree_and_keeps_every_line_legal(defaults_after):
     for fen in fens:
         counts = {}
         for name, params in (("off", OFF), ("on", AGGRESSIVE)):
-            set_params(tunables.defaults())
-            set_params(params)
+            set_params({**tunables.defaults(), **params})
             s = Searcher(16)
             res = s.search(Position(fen), Limits(depth=9))
             board = chess.Board(fen)
