@@ -14,7 +14,7 @@ import pytest
 
 from engine.position import Position
 from nnue import default_net_path
-from nnue.format import read_net
+from nnue.format import read_net, write_net
 from nnue.reference import dequantize, float_eval
 from training import data as D
 from training.heldout import heldout_loss
@@ -48,9 +48,12 @@ def _lines(n, seed):
     return out
 
 
-def _expected(lines, net_path):
-    """Both losses from the reference evaluation of each line's position."""
+def _expected(lines, net_path, scale=None):
+    """Both losses from the reference evaluation of each line's position (at
+    `scale` centipawns per unit instead of the net's, when given)."""
     q = read_net(net_path)
+    if scale is not None:
+        q.scale = scale
     f = dequantize(q)
     sig = lambda x: 1.0 / (1.0 + np.exp(-x / K))  # noqa: E731
     vs_score, vs_result = [], []
@@ -104,3 +107,42 @@ def test_a_file_that_is_not_a_net_is_a_clear_error(tmp_path):
     assert "error:" in run.stderr and "bad.nnue" in run.stderr
     with pytest.raises(ValueError, match="no positions"):
         heldout_loss(D.from_text([])[:0], _net())
+
+
+def test_scale_reads_the_net_as_if_its_file_said_so(tmp_path):
+    """--scale: the loss of the net at another scale is the loss of the same
+    weights written with that scale, and both match the reference."""
+    net = _net()
+    lines = _lines(50, seed=6)
+    recs = D.from_text(lines)
+    q = read_net(net)
+    other = round(q.scale * 1.25)          # the file holds an integer
+    assert heldout_loss(recs, net, K, scale=q.scale) == heldout_loss(recs, net, K)
+    q.scale = other
+    rescaled = tmp_path / "rescaled.nnue"
+    write_net(rescaled, q, packed=True)
+    got = heldout_loss(recs, net, K, scale=other)
+    assert got == heldout_loss(recs, rescaled, K)
+    want_score, want_result = _expected(lines, net, scale=other)
+    assert got.vs_score == pytest.approx(want_score, rel=1e-4)
+    assert got.vs_result == pytest.approx(want_result, rel=1e-4)
+    assert got.vs_score != pytest.approx(heldout_loss(recs, net, K).vs_score, rel=1e-3)
+    with pytest.raises(ValueError, match="scale"):
+        heldout_loss(recs, net, K, scale=0)
+
+
+def test_the_data_loss_command_takes_a_scale(tmp_path):
+    net = _net()
+    lines = _lines(30, seed=7)
+    D.write_records(tmp_path / "a.ldat", D.from_text(lines))
+    scale = read_net(net).scale * 0.8
+    run = subprocess.run([sys.executable, "-m", "engine.cli", "data", "loss", str(tmp_path), "--net", net,
+                          "--scale", str(scale), "--threads", "1"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    want_score, _ = _expected(lines, net, scale=scale)
+    assert float(run.stdout.splitlines()[1].split("vs score ")[1].split(",")[0]) == \
+        pytest.approx(want_score, rel=1e-3)
+    bad = subprocess.run([sys.executable, "-m", "engine.cli", "data", "loss", str(tmp_path), "--net", net,
+                          "--scale", "-3"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "--scale must be positive" in bad.stderr

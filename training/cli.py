@@ -69,6 +69,10 @@ def add_parsers(sub) -> None:
     lo.add_argument("paths", nargs="+")
     lo.add_argument("--net", action="append", required=True, help=".nnue file (repeat for more nets)")
     lo.add_argument("--K", type=float, default=400.0, help="centipawns per logit (as ladya train --K)")
+    lo.add_argument("--scale", type=float, default=None,
+                    help="read every net at this scale (centipawns per unit of its output) instead of "
+                         "its own: fine-tunes of one parent compared at the parent's scale, their "
+                         "evaluation size taken out (--keep-eval-size exports each at its own)")
     lo.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     for reader in (s, e, p, u, lo):
         reader.add_argument("--strict", action="store_true",
@@ -272,11 +276,13 @@ def data_command(args) -> int:
             print(f"wrote {n} games to {args.out}{_left_out(report)}", file=sys.stderr)
         elif args.data_command == "loss":
             from training.heldout import heldout_loss
+            if args.scale is not None and not args.scale > 0:
+                raise ValueError(f"--scale must be positive, got {args.scale}")
             recs = load()
             recs = recs[D.default_filter(recs)]
             print(f"{len(recs)} usable positions in {report.files} files{_left_out(report)}")
             for net in args.net:
-                r = heldout_loss(recs, net, args.K, args.threads)
+                r = heldout_loss(recs, net, args.K, args.threads, args.scale)
                 print(f"{net}: vs score {r.vs_score:.6f}, vs result {r.vs_result:.6f}")
         elif args.data_command == "dedup":
             recs = load()

@@ -8,10 +8,17 @@ search score (the WDL target at lambda 1) and against the game result
 loss.  The net is read as `ladya train --init` reads it: the float weights
 its integers stand for (nnue.reference.dequantize), all 64 king blocks, so
 a net of any king-bucket layout is judged exactly as it was exported.
+
+`scale` reads every net at one scale (centipawns per unit of its output)
+instead of the one in its file.  Fine-tunes exported with `--keep-eval-size`
+carry scales chosen to keep their parent's evaluation size, and a smaller
+evaluation fits the search scores worse by construction; read at the
+parent's scale, they are compared by what their training fitted.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -30,12 +37,17 @@ class HeldOutLoss:
     vs_result: float     #: against the game result (lambda 0)
 
 
-def heldout_loss(recs: np.ndarray, net_path, K: float = 400.0, threads: int = 1) -> HeldOutLoss:
+def heldout_loss(recs: np.ndarray, net_path, K: float = 400.0, threads: int = 1,
+                 scale: Optional[float] = None) -> HeldOutLoss:
     """The losses of the net at `net_path` on the records `recs`, all of
-    them (filter first: recs[training.data.default_filter(recs)])."""
+    them (filter first: recs[training.data.default_filter(recs)]); at
+    `scale` centipawns per unit instead of the file's, when given."""
     if len(recs) == 0:
         raise ValueError("no positions to evaluate")
+    if scale is not None and not scale > 0:
+        raise ValueError(f"scale must be positive, got {scale}")
     q = read_net(net_path)
+    cp_per_unit = float(q.scale if scale is None else scale)
     f = dequantize(q)
     A = np.ascontiguousarray(f.A, np.float32)
     H = A.shape[1]
@@ -53,7 +65,7 @@ def heldout_loss(recs: np.ndarray, net_path, K: float = 400.0, threads: int = 1)
         for k, lam in enumerate((1.0, 0.0)):
             target = wdl_target(score, result, lam, K)
             loss, _ = forward_backward(A, P, B, C, float(f.d), stm, nstm, score, target, gA, gP, gB, gC,
-                                       touched, scratch, LOSS_MSE, K, float(q.scale), factorized=False,
+                                       touched, scratch, LOSS_MSE, K, cp_per_unit, factorized=False,
                                        threads=threads, backward=False, activation=q.activation)
             totals[k] += loss * len(stm)
     return HeldOutLoss(len(recs), totals[0] / len(recs), totals[1] / len(recs))
